@@ -1,0 +1,36 @@
+import type { Core } from '@strapi/strapi';
+
+import { createFetchJob } from './cron';
+import { ADMIN_ACTIONS } from './permissions';
+import { ensureSupportTables } from './utils/support-tables';
+
+let fetchJob: ReturnType<typeof createFetchJob> | null = null;
+
+/** Registers RBAC actions, creates the coordination tables and starts fetching. */
+export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await strapi.service('admin::permission').actionProvider.registerMany(ADMIN_ACTIONS);
+  await ensureSupportTables(strapi);
+
+  const config = (key: string) => strapi.plugin('inbox').config(key);
+
+  if (config('schedulerEnabled')) {
+    fetchJob = createFetchJob(strapi);
+    fetchJob.start();
+
+    if (config('idleEnabled')) {
+      // Watchers connect in the background; a dead server must not delay the app's start.
+      strapi.plugin('inbox').service('idleWatcher').startAll().catch((error: Error) => {
+        strapi.log.error('[inbox] IMAP IDLE watchers failed to start.', { error: error.message });
+      });
+    }
+  } else {
+    strapi.log.info('[inbox] Scheduled fetching is off (schedulerEnabled: false).');
+  }
+};
+
+/** Stops the fetch job and IDLE connections, waiting for a running fetch. */
+export async function stopBackgroundWork(strapi: Core.Strapi) {
+  await fetchJob?.stop();
+  fetchJob = null;
+  await strapi.plugin('inbox').service('idleWatcher').stopAll();
+}

@@ -1,0 +1,1 @@
+export { createFetchJob } from './fetch-job';

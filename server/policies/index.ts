@@ -1,0 +1,5 @@
+import isAuthenticatedUser from './is-authenticated-user';
+
+export default {
+  'is-authenticated-user': isAuthenticatedUser,
+};

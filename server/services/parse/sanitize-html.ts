@@ -1,0 +1,65 @@
+import sanitizeHtml from 'sanitize-html';
+
+export interface SanitizedHtml {
+  html: string;
+  /** True when remote images or styles were held back; a viewer may offer to load them. */
+  hasRemoteContent: boolean;
+}
+
+const ALLOWED_TAGS = [
+  ...sanitizeHtml.defaults.allowedTags,
+  'img', 'span', 'font', 'center', 'hr', 'br', 'u', 's', 'strike', 'sub', 'sup', 'small', 'big',
+];
+
+/**
+ * Cleans an email's HTML before anyone can render it: scripts, event handlers, forms, frames and
+ * `javascript:` links are removed, and remote images are held back behind `data-remote-src` so
+ * that opening an email does not tell the sender it was read. Inline images keep their `cid:`
+ * source; the viewer maps them to the attachment download route.
+ */
+export function sanitizeEmailHtml(html: string): SanitizedHtml {
+  let hasRemoteContent = false;
+
+  const cleaned = sanitizeHtml(html, {
+    allowedTags: ALLOWED_TAGS,
+    allowedAttributes: {
+      '*': ['style', 'align', 'valign', 'width', 'height', 'bgcolor', 'color', 'dir', 'lang', 'title', 'class'],
+      a: ['href', 'name', 'target', 'rel'],
+      img: ['src', 'alt', 'data-remote-src'],
+      font: ['face', 'size', 'color'],
+      td: ['colspan', 'rowspan', 'nowrap'],
+      th: ['colspan', 'rowspan', 'nowrap'],
+      table: ['border', 'cellpadding', 'cellspacing'],
+    },
+    allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+    allowedSchemesByTag: { img: ['cid', 'data'] },
+    allowProtocolRelative: false,
+    disallowedTagsMode: 'discard',
+    transformTags: {
+      a: (tagName, attribs) => ({
+        tagName,
+        attribs: { ...attribs, target: '_blank', rel: 'noopener noreferrer nofollow' },
+      }),
+      img: (tagName, attribs) => {
+        const source = (attribs.src ?? '').trim();
+
+        if (/^(https?:)?\/\//i.test(source)) {
+          hasRemoteContent = true;
+          const { src: _remote, ...rest } = attribs;
+          return { tagName, attribs: { ...rest, 'data-remote-src': source } };
+        }
+
+        return { tagName, attribs };
+      },
+    },
+    exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src && !frame.attribs['data-remote-src'],
+  });
+
+  // Remote resources in inline styles (`background: url(http://...)`) are tracked the same way.
+  const withoutRemoteStyles = cleaned.replace(/url\(\s*(['"]?)(https?:)?\/\/[^)]*\)/gi, () => {
+    hasRemoteContent = true;
+    return 'none';
+  });
+
+  return { html: withoutRemoteStyles, hasRemoteContent };
+}
