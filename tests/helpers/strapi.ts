@@ -47,7 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   fs.mkdirSync(path.join(playgroundDir, 'public', 'uploads'), { recursive: true });
 
   const strapi = createStrapi({ appDir: playgroundDir, distDir: path.join(playgroundDir, 'dist') });
-  strapi.log.level = process.env.INBOX_TEST_LOG_LEVEL ?? 'error';
+  strapi.log.level = process.env.INBOX_TEST_LOG_LEVEL ?? 'fatal';
   await strapi.load();
   await strapi.server.mount();
 

@@ -11,14 +11,20 @@ export interface FetchCounts {
   skipped: number;
 }
 
+const COUNT_KEYS: (keyof FetchCounts)[] = ['fetched', 'imported', 'duplicates', 'failed', 'skipped'];
+
 export function emptyCounts(): FetchCounts {
   return { fetched: 0, imported: 0, duplicates: 0, failed: 0, skipped: 0 };
 }
 
 export function addCounts(total: FetchCounts, part: FetchCounts) {
-  for (const key of Object.keys(total) as (keyof FetchCounts)[]) {
+  for (const key of COUNT_KEYS) {
     total[key] += part[key];
   }
+}
+
+export function pickCounts(source: FetchCounts): FetchCounts {
+  return { fetched: source.fetched, imported: source.imported, duplicates: source.duplicates, failed: source.failed, skipped: source.skipped };
 }
 
 /** Fetch runs older than this are deleted after each run, in days. */
@@ -44,7 +50,7 @@ const fetchRuns = ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async finish(id: number, status: 'succeeded' | 'failed' | 'skipped', counts: FetchCounts, error: string | null) {
-      await query().update({ where: { id }, data: { ...counts, status, error, finishedAt: new Date() } });
+      await query().update({ where: { id }, data: { ...pickCounts(counts), status, error, finishedAt: new Date() } });
     },
 
     async prune() {

@@ -43,6 +43,8 @@ export async function openImapConnection(strapi: Core.Strapi, options: ImapConne
     greetingTimeout: timeoutMs,
     socketTimeout: Math.max(timeoutMs * 4, 5 * 60_000),
     disableAutoIdle: !options.autoIdle,
+    // imapflow waits 15 s of quiet before IDLE by default (2.x); the watcher has nothing else to do.
+    autoIdleDelay: options.autoIdle ? 500 : undefined,
   });
 
   // imapflow emits socket errors as events; without a listener they would crash the process.
@@ -70,7 +72,7 @@ export async function closeImapConnection(client: ImapFlow | null | undefined) {
 /**
  * Turns an IMAP or socket failure into a sentence that says what failed and what to do.
  */
-export function describeImapError(error: unknown): string {
+export function describeImapError(error: unknown, context: { folder?: string } = {}): string {
   const err = error as { code?: string; authenticationFailed?: boolean; mailboxMissing?: boolean; path?: string; message?: string; responseText?: string };
   const detail = err.responseText || err.message || String(error);
 
@@ -79,7 +81,7 @@ export function describeImapError(error: unknown): string {
   }
 
   if (err.mailboxMissing) {
-    return `Folder "${err.path}" not found on the IMAP server. Pick an existing folder in the mailbox settings.`;
+    return `Folder "${err.path ?? context.folder}" not found on the IMAP server. Pick an existing folder in the mailbox settings.`;
   }
 
   switch (err.code) {

@@ -56,7 +56,7 @@ const mailboxFetcher = ({ strapi }: { strapi: Core.Strapi }) => {
           throw error;
         }
 
-        const message = describeImapError(error);
+        const message = describeImapError(error, { folder });
         summary.folderErrors.push({ folder, error: message });
         strapi.log.error('[inbox] Folder fetch failed.', { mailbox: mailbox.name, mailboxKind: ref.kind, mailboxId: ref.id, folder, error: message });
       }
