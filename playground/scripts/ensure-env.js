@@ -37,10 +37,23 @@ function ensureEnv() {
   return true;
 }
 
+/** Creates the file when missing and copies its values into process.env, keeping values already set. */
+function loadEnv() {
+  ensureEnv();
+
+  for (const line of fs.readFileSync(envPath, 'utf8').split(/\r?\n/)) {
+    const match = line.match(/^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/);
+
+    if (match && process.env[match[1]] === undefined) {
+      process.env[match[1]] = match[2];
+    }
+  }
+}
+
 if (require.main === module) {
   if (ensureEnv()) {
     console.log(`Generated ${envPath} with new secrets.`);
   }
 }
 
-module.exports = { ensureEnv, envPath };
+module.exports = { ensureEnv, loadEnv, envPath };

@@ -4,9 +4,9 @@ import schedule, { type Job } from 'node-schedule';
 const JOB_NAME = 'inbox-fetch-mailboxes';
 
 /**
- * The fetch job: on each tick of the configured cron rule it fetches every active mailbox. A tick
- * that comes while the previous one still runs is skipped in this instance; other instances are
- * kept off a mailbox by its database lease.
+ * Creates the fetch job, which fetches every active mailbox on each tick of the configured cron
+ * rule. A tick that comes while the previous one still runs is skipped in this instance. Other
+ * instances are kept off a mailbox by its database lease.
  */
 export function createFetchJob(strapi: Core.Strapi) {
   let job: Job | null = null;

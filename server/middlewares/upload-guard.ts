@@ -3,9 +3,9 @@ import type { Core } from '@strapi/strapi';
 import { ATTACHMENT_HASH_PREFIX } from '../services/import/attachment-store';
 
 /**
- * Refuses direct requests for email attachments under `/uploads`. The local upload provider serves
- * that folder to anyone; attachments are downloaded through the plugin's routes instead, which
- * check that the caller may read the email.
+ * Rejects direct requests for email attachments under `/uploads`, because the local upload provider
+ * serves that folder to anyone. Attachments are downloaded through the plugin's routes instead,
+ * which check that the caller may read the email.
  */
 export function registerUploadGuard(strapi: Core.Strapi) {
   const prefix = `/uploads/${ATTACHMENT_HASH_PREFIX}`;

@@ -5,6 +5,8 @@ import path from 'path';
 
 import { createStrapi, type Core } from '@strapi/strapi';
 
+import { createScratchDatabase } from './database';
+
 const playgroundDir = path.join(__dirname, '..', '..', 'playground');
 
 function randomKey() {
@@ -26,6 +28,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inbox-test-'));
   const client = process.env.DATABASE_CLIENT ?? 'sqlite';
   const dbFile = client === 'sqlite' ? path.join(tmp, 'data.db') : null;
+  const scratch = client === 'sqlite' ? null : await createScratchDatabase(client);
 
   Object.assign(process.env, {
     NODE_ENV: 'test',
@@ -41,6 +44,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     INBOX_IDLE_ENABLED: 'false',
     STRAPI_TELEMETRY_DISABLED: 'true',
     ...(dbFile ? { DATABASE_FILENAME: dbFile } : {}),
+    ...(scratch ? { DATABASE_NAME: scratch.name } : {}),
     ...env,
   });
 
@@ -56,6 +60,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     dbFile,
     async stop() {
       await strapi.destroy();
+      await scratch?.drop();
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };

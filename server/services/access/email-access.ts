@@ -23,7 +23,7 @@ const emailAccess = ({ strapi }: { strapi: Core.Strapi }) => ({
     };
   },
 
-  /** A `where` clause that limits email queries to what the user may read. */
+  /** Builds the `where` clause that limits email queries to what the user may read. */
   async whereFor(userId: number) {
     const scope = await this.scopeFor(userId);
 

@@ -30,7 +30,7 @@ export function pickCounts(source: FetchCounts): FetchCounts {
 /** Fetch runs older than this are deleted after each run, in days. */
 const RETENTION_DAYS = 14;
 
-/** The record of each fetch run, which administrators read as the mailbox's history. */
+/** Records each fetch run; administrators read these rows as the mailbox's history. */
 const fetchRuns = ({ strapi }: { strapi: Core.Strapi }) => {
   const query = () => strapi.db.query(UIDS.fetchRun);
 

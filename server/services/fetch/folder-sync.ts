@@ -34,8 +34,8 @@ function toDate(value: unknown): Date | null {
 /**
  * Fetches the new messages of one folder. The first run takes everything since the mailbox's
  * fetch-since date; later runs take the UIDs above the stored last UID. A new UIDVALIDITY, or a
- * UIDNEXT at or below the stored last UID, means the old UIDs are void (RFC 3501, 2.3.1.1), so the
- * folder is scanned again by date and the importer recognises messages it already has by
+ * UIDNEXT at or below the stored last UID, means the old UIDs are void (RFC 3501, 2.3.1.1). Then
+ * the folder is scanned again by date, and the importer recognises the messages it already has by
  * Message-ID and content hash. The cursor moves past a message only once it is stored, either as
  * an email or as a failed message with its raw source.
  */
@@ -140,10 +140,15 @@ const folderSync = ({ strapi }: { strapi: Core.Strapi }) => {
 
       const size = meta.size ?? 0;
       const headersOnly = size > maxBytes;
-      const content = headersOnly
-        ? await client.fetchOne(range, { uid: true, headers: true }, { uid: true })
-        : await client.fetchOne(range, { uid: true, source: true }, { uid: true });
-      const source = content ? (headersOnly ? content.headers : content.source) : undefined;
+      let source: Buffer | undefined;
+
+      if (headersOnly) {
+        const content = await client.fetchOne(range, { uid: true, headers: true }, { uid: true });
+        source = content ? content.headers : undefined;
+      } else {
+        const content = await client.fetchOne(range, { uid: true, source: true }, { uid: true });
+        source = content ? content.source : undefined;
+      }
 
       if (!source) {
         return null;

@@ -32,11 +32,20 @@ function createLogger(strapi: Core.Strapi, logContext: Record<string, unknown>) 
 export async function openImapConnection(strapi: Core.Strapi, options: ImapConnectionOptions): Promise<ImapFlow> {
   const { settings, password, timeoutMs, logContext } = options;
 
+  // STARTTLS is required for "starttls", refused for "none", and irrelevant for implicit TLS.
+  let doSTARTTLS: boolean | undefined;
+
+  if (settings.security === 'starttls') {
+    doSTARTTLS = true;
+  } else if (settings.security === 'none') {
+    doSTARTTLS = false;
+  }
+
   const client = new ImapFlow({
     host: settings.host,
     port: settings.port || (settings.security === 'ssl' ? 993 : 143),
     secure: settings.security === 'ssl',
-    doSTARTTLS: settings.security === 'starttls' ? true : settings.security === 'none' ? false : undefined,
+    doSTARTTLS,
     auth: { user: settings.username, pass: password },
     logger: createLogger(strapi, logContext) as any,
     connectionTimeout: timeoutMs,
@@ -70,7 +79,7 @@ export async function closeImapConnection(client: ImapFlow | null | undefined) {
 }
 
 /**
- * Turns an IMAP or socket failure into a sentence that says what failed and what to do.
+ * Describes an IMAP or socket failure in one sentence: what failed and what to do about it.
  */
 export function describeImapError(error: unknown, context: { folder?: string } = {}): string {
   const err = error as { code?: string; authenticationFailed?: boolean; mailboxMissing?: boolean; path?: string; message?: string; responseText?: string };

@@ -11,7 +11,7 @@ const MEDIA_FOLDER_NAME = 'Inbox attachments';
 
 export type StorageMode = 'provider' | 'local-guarded' | 'private-dir';
 
-/** What the email keeps of one attachment; the bytes live in the media library or the private folder. */
+/** Metadata of one attachment kept on the email; the bytes are in the media library or the private folder. */
 export interface StoredAttachment {
   filename: string;
   originalFilename: string | null;

@@ -14,7 +14,7 @@ export interface ImportSource {
   uid: number;
   source: Buffer;
   internalDate?: Date | null;
-  /** The IMAP message was larger than the limit, so `source` holds its headers only. */
+  /** The IMAP message was larger than the limit, so `source` contains only its headers. */
   headersOnly?: boolean;
   size?: number;
 }
@@ -81,7 +81,7 @@ const emailImporter = ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
-  /** Claims a dedupe key; returns the id of an email that already holds it, or null when claimed. */
+  /** Claims a dedupe key; returns the id of the email that already has it, or null once this import owns it. */
   async function claimKey(dedupeKey: string): Promise<number | null> {
     try {
       await keys().insert({ dedupe_key: dedupeKey, email_id: null, claimed_at: Date.now() });
