@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 
 import { createFetchJob } from './cron';
 import { ADMIN_ACTIONS } from './permissions';
+import { registerCaseNumbering } from './utils/case-numbering';
 import { ensureSupportTables } from './utils/support-tables';
 
 let fetchJob: ReturnType<typeof createFetchJob> | null = null;
@@ -10,6 +11,7 @@ let fetchJob: ReturnType<typeof createFetchJob> | null = null;
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(ADMIN_ACTIONS);
   await ensureSupportTables(strapi);
+  await registerCaseNumbering(strapi);
 
   const config = (key: string) => strapi.plugin('inbox').config(key);
 

@@ -7,5 +7,7 @@ export const ADMIN_ACTIONS = [
   { uid: 'mailboxes.fetch', displayName: 'Run a fetch now' },
   { uid: 'emails.read', displayName: 'Read emails and attachments' },
   { uid: 'failed-messages.manage', displayName: 'Reprocess failed messages' },
+  { uid: 'cases.read', displayName: 'Read cases and their streams' },
+  { uid: 'cases.manage', displayName: 'Manage cases' },
   { uid: 'settings.manage', displayName: 'Manage plugin settings' },
 ].map((action) => ({ ...action, section: 'plugins', pluginName: 'inbox' }));

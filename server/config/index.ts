@@ -27,6 +27,8 @@ export interface InboxConfig {
   connectionTimeoutMs: number;
   /** Folder for attachments when the upload provider serves files publicly and is not the local one. */
   privateStorageDir: string;
+  /** Key for signing the plugin's Message-IDs and case tokens; empty means derived from ENCRYPTION_KEY. */
+  signingSecret: string;
   /** Site records that emails are linked to, keyed by role. */
   records: {
     account?: RecordTypeConfig;
@@ -46,6 +48,7 @@ const defaults: InboxConfig = {
   maxImportAttempts: 5,
   connectionTimeoutMs: 30_000,
   privateStorageDir: '.inbox-files',
+  signingSecret: '',
   records: {},
 };
 

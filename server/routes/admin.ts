@@ -28,5 +28,6 @@ export default {
     guarded('GET', '/failed-messages', 'failed-message.find', 'failed-messages.manage'),
     guarded('POST', '/failed-messages/:id/reprocess', 'failed-message.reprocess', 'failed-messages.manage'),
     guarded('GET', '/emails/:id/attachments/:index', 'email.adminDownloadAttachment', 'emails.read'),
+    guarded('GET', '/cases/:id/stream', 'case.adminStream', 'cases.read'),
   ],
 };

@@ -2,9 +2,10 @@ import type { Core } from '@strapi/strapi';
 
 export const LEASE_TABLE = 'inbox_leases';
 export const EMAIL_KEY_TABLE = 'inbox_email_keys';
+export const COUNTER_TABLE = 'inbox_counters';
 
 /**
- * Creates the plugin's two coordination tables. They are plain tables rather than content types
+ * Creates the plugin's coordination tables: leases, dedupe keys and counters. They are plain tables rather than content types
  * because they rely on a primary key that the database enforces across app instances, which
  * Strapi attributes do not give.
  */
@@ -21,6 +22,11 @@ export async function ensureSupportTables(strapi: Core.Strapi) {
     table.string('dedupe_key', 191).primary();
     table.integer('email_id').nullable();
     table.bigInteger('claimed_at').notNullable();
+  });
+
+  await createIfMissing(strapi, COUNTER_TABLE, (table) => {
+    table.string('name', 191).primary();
+    table.bigInteger('value').notNullable();
   });
 
   return knex;

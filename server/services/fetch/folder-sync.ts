@@ -168,6 +168,7 @@ const folderSync = ({ strapi }: { strapi: Core.Strapi }) => {
 
         if (imported.status === 'imported') {
           result.imported += 1;
+          await service('processEmail').processSafely(imported.emailId, mailbox);
         } else {
           result.duplicates += 1;
         }

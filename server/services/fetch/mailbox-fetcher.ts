@@ -98,6 +98,7 @@ const mailboxFetcher = ({ strapi }: { strapi: Core.Strapi }) => {
 
         try {
           summary.retried = await service('failedMessages').retryPending(ref);
+          await service('processEmail').processPending(ref);
 
           client = await openImapConnection(strapi, {
             settings: mailbox.imap,

@@ -133,7 +133,7 @@ const emailImporter = ({ strapi }: { strapi: Core.Strapi }) => {
         direction: 'incoming',
         status: 'archived',
         classification: 'normal',
-        autoHeaders: parsed.automationHeaders,
+        autoHeaders: parsed.dsn ? { ...parsed.automationHeaders, dsn: parsed.dsn } : parsed.automationHeaders,
         attachments: stored,
         files: fileIds,
         contentHash: parsed.contentHash,

@@ -47,8 +47,12 @@ export function splitMessageIds(value: unknown): string[] {
       continue;
     }
 
+    // Inside brackets only a comma separates IDs, because mailparser turns `a@x, b@y` into `<a@x,>`
+    // and `<b@y>`, and a space inside brackets comes from folding. Without brackets, spaces separate IDs too.
     const bracketed = part.match(/<[^<>]*>/g);
-    const tokens = bracketed ?? part.split(/[\s,]+/);
+    const tokens = bracketed
+      ? bracketed.flatMap((token) => token.slice(1, -1).split(','))
+      : part.split(/[\s,]+/);
 
     for (const token of tokens) {
       const id = normalizeMessageId(token);

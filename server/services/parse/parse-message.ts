@@ -1,6 +1,8 @@
 import { createHash } from 'crypto';
 import { simpleParser, type AddressObject, type Attachment, type HeaderValue } from 'mailparser';
 
+import { extractDsn, type DsnReport } from './dsn';
+import { repairHeaderCharsets } from './header-charset';
 import { normalizeMessageId, splitMessageIds } from './message-id';
 import { safeFilename } from './safe-filename';
 import { sanitizeEmailHtml } from './sanitize-html';
@@ -56,6 +58,8 @@ export interface ParsedEmail {
   automationHeaders: AutomationHeaders;
   /** Hash of what a reader sees, equal for one message fetched from two mailboxes. */
   contentHash: string;
+  /** Delivery status notification read from a bounce, or null for other mail. */
+  dsn: DsnReport | null;
 }
 
 /** Bytes of HTML that mailparser still converts to text; larger bodies keep only their HTML. */
@@ -177,7 +181,7 @@ function computeContentHash(parts: {
  * legacy charsets and broken encoded words), so this throws only for input it cannot read at all.
  */
 export async function parseMessage(source: Buffer): Promise<ParsedEmail> {
-  const parsed = await simpleParser(source, {
+  const parsed = await simpleParser(repairHeaderCharsets(source), {
     keepCidLinks: true,
     skipImageLinks: true,
     skipTextToHtml: true,
@@ -196,6 +200,9 @@ export async function parseMessage(source: Buffer): Promise<ParsedEmail> {
   const references = splitMessageIds(parsed.references);
   const inReplyTo = splitMessageIds(parsed.inReplyTo)[0] ?? null;
 
+  const automationHeaders = readAutomationHeaders(parsed.headers);
+  const dsn = await extractDsn(source, { ...automationHeaders, fromAddress: from?.address ?? null, text, attachments });
+
   return {
     messageId: normalizeMessageId(parsed.messageId),
     subject,
@@ -211,7 +218,8 @@ export async function parseMessage(source: Buffer): Promise<ParsedEmail> {
     html: sanitized ? sanitized.html : null,
     hasRemoteContent: sanitized?.hasRemoteContent ?? false,
     attachments,
-    automationHeaders: readAutomationHeaders(parsed.headers),
+    automationHeaders,
     contentHash: computeContentHash({ from, date, subject, text, html: rawHtml, attachments }),
+    dsn,
   };
 }

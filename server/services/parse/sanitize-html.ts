@@ -11,6 +11,23 @@ const ALLOWED_TAGS = [
   'img', 'span', 'font', 'center', 'hr', 'br', 'u', 's', 'strike', 'sub', 'sup', 'small', 'big',
 ];
 
+/** `url(...)` with a remote target (http, https or protocol-relative), quoted or not. */
+const REMOTE_CSS_URL = /url\(\s*['"]?\s*(?:https?:)?\/\/[^)]*\)/gi;
+
+/** A quoted remote URL outside `url()`, which `image-set("https://...")` loads as well. */
+const REMOTE_CSS_STRING = /(['"])\s*(?:https?:)?\/\/[^'"]*\1/gi;
+
+/**
+ * Replaces remote resources in an inline style with `none` (or an empty string inside
+ * `image-set()`). Returns null when the style had none.
+ *
+ * NOTE: CSS escapes are not decoded, so an obfuscated `u\72l(http://...)` is not recognised.
+ */
+function withoutRemoteResources(style: string): string | null {
+  const cleaned = style.replace(REMOTE_CSS_URL, 'none').replace(REMOTE_CSS_STRING, '""');
+  return cleaned === style ? null : cleaned;
+}
+
 /**
  * Cleans an email's HTML before anyone can render it: scripts, event handlers, forms, frames and
  * `javascript:` links are removed, and remote images are held back behind `data-remote-src` so
@@ -36,6 +53,21 @@ export function sanitizeEmailHtml(html: string): SanitizedHtml {
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
     transformTags: {
+      // Styles are checked here because sanitize-html has decoded the attribute's entities at this
+      // point. Its output writes `url("http://...")` as `url(&quot;http://...&quot;)`.
+      '*': (tagName, attribs) => {
+        const style = attribs.style === undefined ? null : withoutRemoteResources(attribs.style);
+
+        if (style === null) {
+          return { tagName, attribs };
+        }
+
+        if (ALLOWED_TAGS.includes(tagName)) {
+          hasRemoteContent = true;
+        }
+
+        return { tagName, attribs: { ...attribs, style } };
+      },
       a: (tagName, attribs) => ({
         tagName,
         attribs: { ...attribs, target: '_blank', rel: 'noopener noreferrer nofollow' },
@@ -55,11 +87,5 @@ export function sanitizeEmailHtml(html: string): SanitizedHtml {
     exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src && !frame.attribs['data-remote-src'],
   });
 
-  // Remote resources in inline styles (`background: url(http://...)`) are tracked the same way.
-  const withoutRemoteStyles = cleaned.replace(/url\(\s*(['"]?)(https?:)?\/\/[^)]*\)/gi, () => {
-    hasRemoteContent = true;
-    return 'none';
-  });
-
-  return { html: withoutRemoteStyles, hasRemoteContent };
+  return { html: cleaned, hasRemoteContent };
 }
