@@ -70,11 +70,38 @@ async function createAdmin(strapi) {
   return { email, password };
 }
 
-async function createSupportMailbox(strapi, dovecot, login) {
+/** Creates three support agents as Users & Permissions users and a team that holds them. */
+async function createSupportTeam(strapi) {
+  const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'authenticated' } });
+  const agents = [];
+
+  for (const username of ['ani', 'budi', 'citra']) {
+    const existing = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { username } });
+    agents.push(existing ?? await strapi.db.query('plugin::users-permissions.user').create({
+      data: {
+        username,
+        email: `${username}@example.com`,
+        provider: 'local',
+        password: crypto.randomBytes(12).toString('hex'),
+        confirmed: true,
+        blocked: false,
+        role: role.id,
+      },
+    }));
+  }
+
+  return strapi.db.query('plugin::inbox.team').create({ data: { name: 'Tim Dukungan', members: agents.map((agent) => agent.id) } });
+}
+
+async function createSupportMailbox(strapi, dovecot, login, team) {
   return strapi.plugin('inbox').service('mailboxes').create('group', {
     name: 'Support Toko Contoh',
     emailAddress: 'support@example.com',
     active: true,
+    team: team.id,
+    caseEnabled: true,
+    distribution: 'round-robin',
+    closedCasePolicy: 'reopen',
     imap: {
       host: dovecot.host,
       port: dovecot.port,
@@ -134,7 +161,19 @@ async function report(strapi, mailboxId) {
     log(`  failed: UID ${row.uid} ${row.subject || ''}: ${String(row.error).split('\n')[0]}`);
   }
 
-  return { emails: emails.length, failed: failed.length };
+  const cases = await strapi.db.query('plugin::inbox.case').findMany({
+    where: { groupMailbox: { id: mailboxId } },
+    orderBy: { id: 'asc' },
+    populate: { assignee: { select: ['username'] }, emails: { select: ['id'] } },
+  });
+
+  log(`Opened ${cases.length} cases:`);
+
+  for (const caseRow of cases) {
+    log(`  case #${caseRow.number} [${caseRow.status}] ${caseRow.title} -> ${caseRow.assignee ? caseRow.assignee.username : 'unassigned'} (${caseRow.emails.length} email(s))`);
+  }
+
+  return { emails: emails.length, failed: failed.length, cases: cases.length, unassigned: cases.filter((caseRow) => !caseRow.assignee).length };
 }
 
 async function main() {
@@ -178,7 +217,8 @@ async function main() {
   try {
     await strapi.load();
     const admin = await createAdmin(strapi);
-    const mailbox = await createSupportMailbox(strapi, dovecot, login);
+    const team = await createSupportTeam(strapi);
+    const mailbox = await createSupportMailbox(strapi, dovecot, login, team);
 
     const totals = await fetchUntilDone(strapi, mailbox.id);
     const counts = await report(strapi, mailbox.id);
@@ -189,7 +229,15 @@ async function main() {
 
     if (options.once) {
       await stop();
-      const summary = { emails: counts.emails, failed: counts.failed, skipped: totals.skipped, duplicates: totals.duplicates, cases: 0, autoReplies: 0 };
+      const summary = {
+        emails: counts.emails,
+        failed: counts.failed,
+        skipped: totals.skipped,
+        duplicates: totals.duplicates,
+        cases: counts.cases,
+        unassignedCases: counts.unassigned,
+        autoReplies: 0,
+      };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       process.exitCode = totals.errors.length ? 1 : 0;
       return;
