@@ -21,7 +21,7 @@ const notification = ({ strapi }: { strapi: Core.Strapi }) => {
   const query = () => strapi.db.query(UIDS.notification);
 
   return {
-    /** Lists the caller's notifications, newest first; `?unread=true` keeps unread ones only. */
+    /** Lists the caller's notifications, newest first. With `?unread=true` it lists unread ones only. */
     async find(ctx: any) {
       const userId = ctx.state.user.id;
       const pageSize = Math.min(positiveInteger(ctx.query.pageSize, 25), MAX_PAGE_SIZE);
@@ -41,7 +41,7 @@ const notification = ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = { data: rows, meta: { pagination: { page, pageSize, total }, unread: unreadTotal } };
     },
 
-    /** Marks one of the caller's notifications read; reading it again keeps the first time. */
+    /** Marks one of the caller's notifications read. Marking it again keeps the first `readAt`. */
     async markRead(ctx: any) {
       const id = positiveInteger(ctx.params.id, 0);
       const own = id ? await query().findOne({ where: { id, user: { id: ctx.state.user.id } }, select: ['id', 'readAt'] }) : null;

@@ -15,7 +15,7 @@ export interface Follower {
   targetDocumentId: string;
 }
 
-/** Outcome of a follow permission check; `status` is the HTTP status to reject with. */
+/** Outcome of a follow permission check, with the HTTP status to reject with when not allowed. */
 export type FollowCheck = { allowed: true } | { allowed: false; status: 403 | 404; message: string };
 
 const MAX_PAGE_SIZE = 100;
@@ -82,7 +82,7 @@ const follows = ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     followersOf,
 
-    /** Makes the user follow the target; following twice keeps one follow, which is returned. */
+    /** Makes the user follow the target and returns the follow. Following twice keeps one follow. */
     async follow(userId: number, targetUid: string, targetDocumentId: string) {
       const where = { user: { id: userId }, targetUid, targetDocumentId };
       const existing = await query().findOne({ where, orderBy: { id: 'asc' } });
@@ -93,7 +93,7 @@ const follows = ({ strapi }: { strapi: Core.Strapi }) => {
 
       await query().create({ data: { user: userId, targetUid, targetDocumentId } });
 
-      // Two requests at the same moment may both have created a row; keep the oldest.
+      // Two requests at the same moment may both have created a row, so only the oldest is kept.
       const rows = await query().findMany({ where, orderBy: { id: 'asc' } });
       const extraIds = rows.slice(1).map((row: { id: number }) => row.id);
 
@@ -104,7 +104,7 @@ const follows = ({ strapi }: { strapi: Core.Strapi }) => {
       return rows[0];
     },
 
-    /** Stops the user following the target; returns whether a follow was removed. */
+    /** Stops the user following the target and returns whether a follow was removed. */
     async unfollow(userId: number, targetUid: string, targetDocumentId: string): Promise<boolean> {
       const result = await query().deleteMany({ where: { user: { id: userId }, targetUid, targetDocumentId } });
       return result.count > 0;
@@ -138,7 +138,7 @@ const follows = ({ strapi }: { strapi: Core.Strapi }) => {
       return { rows, pagination: { page, pageSize, total } };
     },
 
-    /** Deletes one follow by id if it belongs to the user; returns whether it did. */
+    /** Deletes one follow by id if it belongs to the user, and returns whether it did. */
     async deleteOwn(userId: number, followId: number): Promise<boolean> {
       const own = await query().findOne({ where: { id: followId, user: { id: userId } }, select: ['id'] });
 
@@ -151,9 +151,9 @@ const follows = ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Checks whether the user may follow the target. Cases need the user to be the assignee or a
-     * member of the case's team; a site record needs its type in the plugin's `records` setting,
-     * the `<uid>.findOne` permission on the user's role and the record to exist.
+     * Checks whether the user may follow the target. A case must be assigned to the user or to a
+     * team the user belongs to. A site record must be of a type in the plugin's `records` setting,
+     * the user's role must have `<uid>.findOne`, and the record must exist.
      */
     async canFollow(userId: number, targetUid: string, targetDocumentId: string): Promise<FollowCheck> {
       if (targetUid === UIDS.case) {

@@ -32,7 +32,11 @@ function userIdOf(value: EmailRow['sentByUser']): number | null {
 const notifier = ({ strapi }: { strapi: Core.Strapi }) => {
   const followsService = () => strapi.plugin('inbox').service('follows') as FollowsService;
 
-  /** Lists what the email is on, most specific first: its case, its parent record, its Account. */
+  /**
+   * Lists what the email is on, most specific first: its case, its parent record, its Account.
+   * NOTE: the Contact of an email whose parent is the Contact's Account is not a target, because
+   * the email row does not store it. Users who follow only that Contact get no notice.
+   */
   function targetsOf(email: EmailRow, caseRow: NotifyOptions['caseRow']): FollowTarget[] {
     const targets: FollowTarget[] = [];
     const accountConfig = (strapi.plugin('inbox').config('records') as { account?: RecordTypeConfig } | undefined)?.account;

@@ -33,6 +33,23 @@ const CLAIM_POLL_MS = 100;
 
 const HEADERS_ONLY_NOTICE = 'This message was larger than the size limit, so only its headers were archived. It is still in the mailbox on the mail server.';
 
+/** Removes NUL characters from every string in a value; PostgreSQL rejects them in text columns. */
+function stripNul<T>(value: T): T {
+  if (typeof value === 'string') {
+    return value.replace(/\u0000/g, '') as T;
+  }
+
+  if (Array.isArray(value)) {
+    return value.map((item) => stripNul(item)) as T;
+  }
+
+  if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, stripNul(item)])) as T;
+  }
+
+  return value;
+}
+
 function dedupeKeyOf(parsed: ParsedEmail) {
   return createHash('sha256').update(`${parsed.messageId ?? ''}\n${parsed.contentHash}`).digest('hex');
 }
@@ -112,7 +129,7 @@ const emailImporter = ({ strapi }: { strapi: Core.Strapi }) => {
     const fileIds = stored.filter((item) => item.fileId).map((item) => item.fileId as number);
 
     return strapi.db.query(UIDS.email).create({
-      data: {
+      data: stripNul({
         messageId: parsed.messageId,
         subject: parsed.subject,
         fromAddress: parsed.from?.address ?? null,
@@ -139,7 +156,7 @@ const emailImporter = ({ strapi }: { strapi: Core.Strapi }) => {
         contentHash: parsed.contentHash,
         dedupeKey,
         [relation]: [input.mailbox.id],
-      },
+      }),
     });
   }
 

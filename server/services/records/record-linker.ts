@@ -34,7 +34,7 @@ export interface RecordLink {
 }
 
 export interface LinkOptions {
-  /** The email that this one answers, found by threading. */
+  /** The email that this one replies to, found by threading. */
   parentEmail?: EmailRow | null;
   direction?: 'incoming' | 'outgoing';
 }
@@ -60,7 +60,7 @@ function normalizeAddress(value: string | null | undefined) {
   return (value ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
 }
 
-/** Splits an address list field into lower-case addresses; `Name <a@b>` entries keep only the address. */
+/** Splits an address list field into lower-case addresses. An entry such as `Name <a@b>` yields only `a@b`. */
 function addressTokens(value: unknown): string[] {
   if (typeof value !== 'string') {
     return [];
@@ -95,25 +95,43 @@ function documentIdOf(value: unknown): string | null {
  * plugin's `records` setting names. Record types that the setting leaves out are skipped.
  */
 const recordLinker = ({ strapi }: { strapi: Core.Strapi }) => {
+  // Keys of configuration problems already logged, so each is logged once per app start.
+  const warned = new Set<string>();
+
+  function warnOnce(key: string, message: string, details: Record<string, unknown>) {
+    if (!warned.has(key)) {
+      warned.add(key);
+      strapi.log.warn(message, details);
+    }
+  }
+
   function recordConfig(role: RecordRole): RecordTypeConfig | null {
     const records = (strapi.plugin('inbox').config('records') ?? {}) as Partial<Record<RecordRole, RecordTypeConfig>>;
     const config = records[role];
 
-    if (!config || !strapi.contentType(config.uid as any)) {
+    if (!config) {
+      return null;
+    }
+
+    if (!strapi.contentType(config.uid as any)) {
+      warnOnce(`uid:${role}`, '[inbox] Emails are not linked to this record type because its content type does not exist. Fix the uid in the plugin setting "records".', { role, uid: config.uid });
       return null;
     }
 
     return config;
   }
 
-  /** Returns the configured address fields with their types; without `addressFields`, every `email` attribute. */
+  /** Returns the configured address fields with their types, or every `email` attribute when `addressFields` is not set. */
   function addressFieldsOf(config: RecordTypeConfig): { name: string; type: string }[] {
     const attributes = strapi.contentType(config.uid as any).attributes as Record<string, { type: string }>;
     const names = config.addressFields ?? Object.keys(attributes).filter((name) => attributes[name].type === 'email');
+    const usable = (name: string) => Boolean(attributes[name]) && (SINGLE_ADDRESS_TYPES.has(attributes[name].type) || ADDRESS_LIST_TYPES.has(attributes[name].type));
 
-    return names
-      .filter((name) => attributes[name] && (SINGLE_ADDRESS_TYPES.has(attributes[name].type) || ADDRESS_LIST_TYPES.has(attributes[name].type)))
-      .map((name) => ({ name, type: attributes[name].type }));
+    for (const name of names.filter((item) => !usable(item))) {
+      warnOnce(`field:${config.uid}.${name}`, '[inbox] An address field in the plugin setting "records" is missing or is not an email, string or text field, so it is ignored.', { uid: config.uid, field: name, type: attributes[name]?.type ?? null });
+    }
+
+    return names.filter(usable).map((name) => ({ name, type: attributes[name].type }));
   }
 
   /**
@@ -157,8 +175,8 @@ const recordLinker = ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * Matches one address: a Contact first, whose Account becomes the parent when it has one (as
-   * EspoCRM does), then an Account, then a Lead.
+   * Matches one address against a Contact first, then an Account, then a Lead. A Contact that
+   * belongs to an Account makes that Account the parent and is returned as the contact.
    */
   async function linkByAddress(address: string): Promise<RecordLink | null> {
     const contactConfig = recordConfig('contact');
@@ -241,11 +259,15 @@ const recordLinker = ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     /**
      * Finds the records an email belongs to, stores its parent and Account on the email row and
-     * returns the link. The parent comes from, in this order: a parent already set on the email
-     * (an outgoing email written on a record), the parent of the email it answers (so a reply to
-     * mail about an Opportunity stays on that Opportunity), then the addresses. Incoming mail
-     * matches the sender, then Reply-To; outgoing mail matches To, then Cc. The Contact or Lead of
-     * the first matching address is returned in every case, so a case can name its customer.
+     * returns the link.
+     *
+     * The parent is the first of these that exists. First comes a parent already set on the
+     * email, such as an outgoing email written on a record. Next comes the parent of the email it
+     * replies to, so a reply to mail about an Opportunity stays on that Opportunity. Last comes
+     * the first address that matches.
+     * Incoming mail matches the sender, then Reply-To. Outgoing mail matches To, then Cc. The
+     * Contact or Lead of the first matching address is returned even when the parent is
+     * inherited, so a case can name its customer.
      */
     async linkEmail(email: EmailRow, options: LinkOptions = {}): Promise<RecordLink> {
       const direction = options.direction ?? email.direction ?? 'incoming';
