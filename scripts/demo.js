@@ -27,8 +27,8 @@ function build({ withAdmin }) {
 
   if (withAdmin && !fs.existsSync(path.join(playgroundDir, 'dist', 'build', 'index.html'))) {
     log('Building the admin panel (about a minute, only the first time)...');
-    const strapiBin = require.resolve('@strapi/strapi/bin/strapi.js');
-    execFileSync(process.execPath, [strapiBin, 'build', '--minify=false'], { stdio: ['ignore', 'inherit', 'inherit'], cwd: playgroundDir });
+    const strapiBin = path.join(path.dirname(require.resolve('@strapi/strapi/package.json')), 'bin', 'strapi.js');
+    execFileSync(process.execPath, [strapiBin, 'build'], { stdio: ['ignore', 'inherit', 'inherit'], cwd: playgroundDir });
   }
 }
 
