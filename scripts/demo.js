@@ -11,7 +11,8 @@ const os = require('os');
 const path = require('path');
 
 const { parseOptions, USAGE } = require('./demo/options');
-const { ensureDovecotInstalled, startDovecot, appendMessages } = require('./lib/dovecot');
+const { ensureDovecotInstalled, startDovecot, appendMessages, listMessages } = require('./lib/dovecot');
+const { startSmtpRelay } = require('./lib/smtp-relay');
 const { readSeedMessages } = require('./lib/seed-source');
 
 const root = path.join(__dirname, '..');
@@ -93,7 +94,23 @@ async function createSupportTeam(strapi) {
   return strapi.db.query('plugin::inbox.team').create({ data: { name: 'Tim Dukungan', members: agents.map((agent) => agent.id) } });
 }
 
-async function createSupportMailbox(strapi, dovecot, login, team) {
+/** Reads the sender address of each seed message, so every customer gets a mailbox of their own. */
+function customerAddresses(messages) {
+  const addresses = new Set();
+
+  for (const message of messages) {
+    const head = message.subarray(0, 16 * 1024).toString('latin1');
+    const from = head.match(/^From:[^\r\n]*?<?([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)>?\s*$/im);
+
+    if (from) {
+      addresses.add(from[1].toLowerCase());
+    }
+  }
+
+  return [...addresses];
+}
+
+async function createSupportMailbox(strapi, dovecot, login, team, relay) {
   return strapi.plugin('inbox').service('mailboxes').create('group', {
     name: 'Support Toko Contoh',
     emailAddress: 'support@example.com',
@@ -102,6 +119,10 @@ async function createSupportMailbox(strapi, dovecot, login, team) {
     caseEnabled: true,
     distribution: 'round-robin',
     closedCasePolicy: 'reopen',
+    smtpEnabled: true,
+    smtp: { host: relay.host, port: relay.port, security: 'none', auth: false, fromName: 'Dukungan Toko Contoh' },
+    autoReplyEnabled: true,
+    autoReplyLocale: 'id',
     imap: {
       host: dovecot.host,
       port: dovecot.port,
@@ -142,9 +163,9 @@ async function fetchUntilDone(strapi, mailboxId) {
 
 async function report(strapi, mailboxId) {
   const emails = await strapi.db.query('plugin::inbox.email').findMany({
-    where: { groupMailboxes: { id: mailboxId } },
+    where: { groupMailboxes: { id: mailboxId }, direction: 'incoming' },
     orderBy: { id: 'asc' },
-    select: ['id', 'subject', 'fromAddress', 'attachments', 'hasRemoteContent'],
+    select: ['id', 'subject', 'fromAddress', 'attachments', 'classification'],
   });
 
   log(`Archived ${emails.length} emails:`);
@@ -152,7 +173,7 @@ async function report(strapi, mailboxId) {
   for (const email of emails) {
     const attachments = (email.attachments || []).length;
     const subject = email.subject === '' ? '(no subject)' : email.subject;
-    log(`  #${email.id} ${email.fromAddress || '(no sender)'}: ${subject}${attachments ? ` [${attachments} attachment(s)]` : ''}`);
+    log(`  #${email.id} [${email.classification}] ${email.fromAddress || '(no sender)'}: ${subject}${attachments ? ` [${attachments} attachment(s)]` : ''}`);
   }
 
   const failed = await strapi.db.query('plugin::inbox.failed-message').findMany({ where: { status: { $ne: 'imported' } } });
@@ -176,6 +197,25 @@ async function report(strapi, mailboxId) {
   return { emails: emails.length, failed: failed.length, cases: cases.length, unassigned: cases.filter((caseRow) => !caseRow.assignee).length };
 }
 
+/** Counts the auto-replies the plugin sent and the ones that reached each customer's INBOX. */
+async function reportAutoReplies(strapi, dovecot, customers) {
+  const sent = await strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing', classification: 'auto-reply', status: 'sent' } });
+  let delivered = 0;
+
+  for (const customer of customers) {
+    const inbox = await listMessages({ host: dovecot.host, port: dovecot.port, user: customer.username, password: customer.password });
+
+    if (inbox.length) {
+      log(`  ${customer.username} received ${inbox.length} auto-reply(s): ${inbox.map((message) => message.subject).join(' | ')}`);
+    }
+
+    delivered += inbox.length;
+  }
+
+  log(`Sent ${sent} auto-replies; ${delivered} arrived in customers' mailboxes.`);
+  return { sent, delivered };
+}
+
 async function main() {
   const options = parseOptions(process.argv.slice(2));
 
@@ -189,8 +229,14 @@ async function main() {
 
   await ensureDovecotInstalled({ allowInstall: true });
   const login = { user: 'support', password: crypto.randomBytes(12).toString('hex') };
-  const dovecot = await startDovecot({ users: [{ username: login.user, password: login.password }] });
-  log(`Dovecot listens on ${dovecot.host}:${dovecot.port}.`);
+  const customers = customerAddresses(seedMessages).map((address) => ({ username: address, password: crypto.randomBytes(12).toString('hex') }));
+  const dovecot = await startDovecot({ users: [{ username: login.user, password: login.password }, ...customers] });
+  log(`Dovecot listens on ${dovecot.host}:${dovecot.port}, with a mailbox for support and for each of ${customers.length} customers.`);
+
+  const relayLogins = Object.fromEntries(customers.map((customer) => [customer.username, { user: customer.username, password: customer.password }]));
+  relayLogins['support@example.com'] = login;
+  const relay = await startSmtpRelay({ imap: { host: dovecot.host, port: dovecot.port }, logins: relayLogins, bounceUnknown: true });
+  log(`SMTP relay listens on ${relay.host}:${relay.port} and delivers into those mailboxes.`);
 
   const appended = await appendMessages({ host: dovecot.host, port: dovecot.port, user: login.user, password: login.password, messages: seedMessages });
   log(`Seeded the support mailbox with ${appended.uids.length} messages from ${options.seed}.`);
@@ -210,6 +256,7 @@ async function main() {
 
     stopped = true;
     await strapi.destroy().catch(() => undefined);
+    await relay.stop();
     await dovecot.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
@@ -218,10 +265,11 @@ async function main() {
     await strapi.load();
     const admin = await createAdmin(strapi);
     const team = await createSupportTeam(strapi);
-    const mailbox = await createSupportMailbox(strapi, dovecot, login, team);
+    const mailbox = await createSupportMailbox(strapi, dovecot, login, team, relay);
 
     const totals = await fetchUntilDone(strapi, mailbox.id);
     const counts = await report(strapi, mailbox.id);
+    const autoReplies = await reportAutoReplies(strapi, dovecot, customers);
 
     for (const error of totals.errors) {
       log(`Fetch error: ${error}`);
@@ -236,7 +284,8 @@ async function main() {
         duplicates: totals.duplicates,
         cases: counts.cases,
         unassignedCases: counts.unassigned,
-        autoReplies: 0,
+        autoReplies: autoReplies.sent,
+        autoRepliesDelivered: autoReplies.delivered,
       };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       process.exitCode = totals.errors.length ? 1 : 0;

@@ -1,13 +1,15 @@
 import type { Core } from '@strapi/strapi';
 
 import { createFetchJob } from './cron';
+import { createSendRetryJob } from './cron/send-retry';
 import { ADMIN_ACTIONS } from './permissions';
 import { registerCaseNumbering } from './utils/case-numbering';
 import { ensureSupportTables } from './utils/support-tables';
 
 let fetchJob: ReturnType<typeof createFetchJob> | null = null;
+let sendRetryJob: ReturnType<typeof createSendRetryJob> | null = null;
 
-/** Registers RBAC actions, creates the coordination tables and starts fetching. */
+/** Registers RBAC actions, creates the coordination tables, and starts fetching and the send retry job. */
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(ADMIN_ACTIONS);
   await ensureSupportTables(strapi);
@@ -18,6 +20,8 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   if (config('schedulerEnabled')) {
     fetchJob = createFetchJob(strapi);
     fetchJob.start();
+    sendRetryJob = createSendRetryJob(strapi);
+    sendRetryJob.start();
 
     if (config('idleEnabled')) {
       // Watchers connect in the background; a dead server must not delay the app's start.
@@ -30,9 +34,11 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   }
 };
 
-/** Stops the fetch job and IDLE connections, waiting for a running fetch. */
+/** Stops the fetch and send retry jobs and the IDLE connections, waiting for running ticks. */
 export async function stopBackgroundWork(strapi: Core.Strapi) {
   await fetchJob?.stop();
   fetchJob = null;
+  await sendRetryJob?.stop();
+  sendRetryJob = null;
   await strapi.plugin('inbox').service('idleWatcher').stopAll();
 }

@@ -10,4 +10,5 @@ export const ADMIN_ACTIONS = [
   { uid: 'cases.read', displayName: 'Read cases and their streams' },
   { uid: 'cases.manage', displayName: 'Manage cases' },
   { uid: 'settings.manage', displayName: 'Manage plugin settings' },
+  { uid: 'send-permissions.manage', displayName: 'Set which roles may send through group mailboxes' },
 ].map((action) => ({ ...action, section: 'plugins', pluginName: 'inbox' }));

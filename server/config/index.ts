@@ -1,3 +1,5 @@
+import { sendingDefaults, validateSendingConfig, type SendingConfig } from './sending';
+
 /** Plugin configuration, read with `strapi.plugin('inbox').config(key)`. */
 export interface RecordTypeConfig {
   /** Content type uid, such as `api::contact.contact`. */
@@ -8,7 +10,7 @@ export interface RecordTypeConfig {
   accountField?: string;
 }
 
-export interface InboxConfig {
+export interface InboxConfig extends SendingConfig {
   /** Runs the fetch job from `server/cron`; tests and one-off scripts turn it off. */
   schedulerEnabled: boolean;
   /** node-schedule cron rule of the fetch job. */
@@ -50,6 +52,7 @@ const defaults: InboxConfig = {
   privateStorageDir: '.inbox-files',
   signingSecret: '',
   records: {},
+  ...sendingDefaults,
 };
 
 function assertPositiveInteger(config: Record<string, unknown>, key: string) {
@@ -68,6 +71,8 @@ function validator(config: Record<string, unknown>) {
   if (typeof config.fetchSchedule !== 'string' || config.fetchSchedule.trim() === '') {
     throw new Error('Invalid inbox plugin setting "fetchSchedule": expected a cron rule such as "*/1 * * * *".');
   }
+
+  validateSendingConfig(config);
 
   const records = (config.records ?? {}) as Record<string, RecordTypeConfig>;
 

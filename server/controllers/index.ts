@@ -5,6 +5,8 @@ import follow from './follow';
 import groupMailbox from './group-mailbox';
 import notification from './notification';
 import personalMailbox from './personal-mailbox';
+import send from './send';
+import sendPermission from './send-permission';
 
 export default {
   case: caseController,
@@ -14,4 +16,6 @@ export default {
   'group-mailbox': groupMailbox,
   notification,
   'personal-mailbox': personalMailbox,
+  send,
+  'send-permission': sendPermission,
 };

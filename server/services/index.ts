@@ -1,5 +1,7 @@
 import caseAccess from './access/case-access';
 import emailAccess from './access/email-access';
+import autoReply from './auto-reply/auto-reply';
+import bounces from './bounces/bounces';
 import cases from './cases/cases';
 import counters from './cases/counters';
 import distribution from './cases/distribution';
@@ -19,12 +21,16 @@ import mailboxTools from './mailbox/mailbox-tools';
 import secrets from './mailbox/secrets';
 import processEmail from './pipeline/process-email';
 import recordLinker from './records/record-linker';
+import sendPermissions from './sending/send-permissions';
+import sending from './sending/sending';
 import signatures from './threading/signatures';
 import threadResolver from './threading/thread-resolver';
 
 export default {
   caseAccess,
   emailAccess,
+  autoReply,
+  bounces,
   cases,
   counters,
   distribution,
@@ -44,6 +50,8 @@ export default {
   secrets,
   processEmail,
   recordLinker,
+  sendPermissions,
+  sending,
   signatures,
   threadResolver,
 };

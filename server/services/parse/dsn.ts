@@ -13,7 +13,7 @@ export interface DsnRecipient {
   remoteMta: string | null;
 }
 
-/** What a bounce reports: the recipients and the Message-ID of the message it returns. */
+/** Contents of a DSN: the recipients and the Message-ID and Subject of the returned message. */
 export interface DsnReport {
   reportingMta: string | null;
   recipients: DsnRecipient[];
@@ -99,11 +99,17 @@ export function parseDeliveryStatus(body: string): { reportingMta: string | null
   return { reportingMta: withoutType(perMessage.get('reporting-mta')), recipients };
 }
 
-/** Reads the Message-ID and Subject from the header block of a returned message or headers part. */
-function readReturnedHeaders(part: string): { messageId: string | null; subject: string | null } {
-  const headerEnd = part.search(/\r?\n\r?\n/);
-  const fields = readFields(headerEnd === -1 ? part : part.slice(0, headerEnd));
-  return { messageId: normalizeMessageId(fields.get('message-id') ?? null), subject: fields.get('subject') ?? null };
+/**
+ * Reads the Message-ID and the decoded Subject from the header block of a returned message or
+ * headers part. Only the header block is parsed, so a large returned body costs nothing here.
+ */
+async function readReturnedHeaders(part: Buffer): Promise<{ messageId: string | null; subject: string | null }> {
+  const text = part.toString('latin1');
+  const headerEnd = text.search(/\r?\n\r?\n/);
+  const headers = headerEnd === -1 ? part : part.subarray(0, headerEnd);
+  const parsed = await simpleParser(Buffer.concat([headers, Buffer.from('\r\n\r\n')]), { skipHtmlToText: true, skipTextToHtml: true });
+
+  return { messageId: normalizeMessageId(parsed.messageId ?? null), subject: parsed.subject ?? null };
 }
 
 /** Finds a Message-ID in a bounce's text, which often quotes the returned headers, indented or not. */
@@ -153,7 +159,7 @@ export async function extractDsn(raw: Buffer, source: DsnSource): Promise<DsnRep
   }
 
   const returnedPart = attachments.find((item) => RETURNED_MESSAGE_TYPES.includes(item.contentType));
-  const returned = returnedPart ? readReturnedHeaders(returnedPart.content.toString('utf8')) : { messageId: null, subject: null };
+  const returned = returnedPart ? await readReturnedHeaders(returnedPart.content) : { messageId: null, subject: null };
 
   if (!returned.messageId) {
     returned.messageId = readQuotedMessageId(source.text);

@@ -110,14 +110,24 @@ function headerText(value: HeaderValue | undefined): string | undefined {
   return typeof structured.value === 'string' ? structured.value : JSON.stringify(value);
 }
 
+/**
+ * Returns one List-* header as text. mailparser 3.14 folds every List-* header into a single
+ * `list` entry such as `{ id: { id, name }, unsubscribe: { url, mail } }`, so `list-id` is never set.
+ */
+function listHeaderText(headers: Map<string, HeaderValue>, key: 'id' | 'unsubscribe'): string | undefined {
+  const list = headers.get('list') as unknown as Record<string, Record<string, string | undefined> | undefined> | undefined;
+  const entry = list?.[key];
+  return entry ? entry.id ?? entry.url ?? entry.mail ?? entry.name : undefined;
+}
+
 function readAutomationHeaders(headers: Map<string, HeaderValue>): AutomationHeaders {
   const contentType = headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
 
   const result: AutomationHeaders = {
     autoSubmitted: headerText(headers.get('auto-submitted')),
     precedence: headerText(headers.get('precedence')),
-    listId: headerText(headers.get('list-id')),
-    listUnsubscribe: headerText(headers.get('list-unsubscribe')),
+    listId: headerText(headers.get('list-id')) ?? listHeaderText(headers, 'id'),
+    listUnsubscribe: headerText(headers.get('list-unsubscribe')) ?? listHeaderText(headers, 'unsubscribe'),
     xAutoResponseSuppress: headerText(headers.get('x-auto-response-suppress')),
     xLoop: headerText(headers.get('x-loop')),
     returnPath: headerText(headers.get('return-path')),
