@@ -86,6 +86,11 @@ const emailImporter = ({ strapi }: { strapi: Core.Strapi }) => {
       data: { [relation]: { connect: [{ id: input.mailbox.id }] } },
     });
 
+    await recordLocation(emailId, input);
+  }
+
+  /** Stores the IMAP copy (mailbox, folder, UIDVALIDITY, UID) that the email came from. */
+  async function recordLocation(emailId: number, input: ImportSource) {
     await strapi.db.query(UIDS.imapMessage).create({
       data: {
         mailboxKind: input.mailbox.kind,
@@ -194,16 +199,7 @@ const emailImporter = ({ strapi }: { strapi: Core.Strapi }) => {
         const email = await createEmail(parsed, input, dedupeKey, stored);
         await keys().where({ dedupe_key: dedupeKey }).update({ email_id: email.id });
 
-        await strapi.db.query(UIDS.imapMessage).create({
-          data: {
-            mailboxKind: input.mailbox.kind,
-            mailboxId: input.mailbox.id,
-            folder: input.folder,
-            uidValidity: input.uidValidity,
-            uid: input.uid,
-            email: email.id,
-          },
-        });
+        await recordLocation(email.id, input);
 
         return { status: 'imported', emailId: email.id, parsed };
       } catch (error) {
