@@ -11,7 +11,8 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit', cwd: root });
 
-const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'inbox-jest-')), 'results.json');
+const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inbox-jest-'));
+const resultsFile = path.join(resultsDir, 'results.json');
 const jestBin = require.resolve('jest/bin/jest');
 const run = spawnSync(process.execPath, [jestBin, '--runInBand', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)], {
   stdio: 'inherit',
@@ -23,5 +24,7 @@ if (fs.existsSync(resultsFile)) {
   const skipped = results.numPendingTests + results.numTodoTests;
   process.stdout.write(`\n${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`);
 }
+
+fs.rmSync(resultsDir, { recursive: true, force: true });
 
 process.exit(run.status ?? 1);

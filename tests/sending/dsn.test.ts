@@ -162,9 +162,11 @@ describe('DSN extraction from real bounces', () => {
 
   if (!available) {
     test.skip(`corpus folder ${CORPUS_DIR} is absent`, () => undefined);
+    return;
   }
 
-  test.each(available ? cases : [])('%s', async (file, expected) => {
+  // Jest rejects an empty table, so the table is only built where the corpus exists.
+  test.each(cases)('%s', async (file, expected) => {
     const parsed = await parseMessage(fs.readFileSync(path.join(CORPUS_DIR, file)));
 
     expect(parsed.dsn).not.toBeNull();
