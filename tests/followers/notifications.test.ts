@@ -82,6 +82,24 @@ describe('notifying followers', () => {
     expect(listed.body.meta.unread).toBe(1);
   });
 
+  test('contact followers hear of its email when the account is the parent', async () => {
+    const { account, contact } = await createAccountWithContact('Globex', 'hank@globex.example');
+    const contactFollower = await createApiUser(app.strapi, NOTIFICATION_ACTIONS);
+    await service('follows').follow(contactFollower.user.id, CONTACT, contact.documentId);
+
+    const { email, count } = await processEmail({ fromAddress: 'hank@globex.example' });
+
+    expect(count).toBe(1);
+
+    const stored = await app.strapi.db.query('plugin::inbox.email').findOne({ where: { id: email.id } });
+    expect(stored.parentDocumentId).toBe(account.documentId);
+    expect(stored.contactDocumentId).toBe(contact.documentId);
+
+    const notices = await notificationsOf(contactFollower.user.id);
+    expect(notices).toHaveLength(1);
+    expect(notices[0].targetUid).toBe(CONTACT);
+  });
+
   test('sender is not notified', async () => {
     const sender = await createApiUser(app.strapi, NOTIFICATION_ACTIONS);
     const other = await createApiUser(app.strapi, NOTIFICATION_ACTIONS);

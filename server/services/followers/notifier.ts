@@ -33,13 +33,13 @@ const notifier = ({ strapi }: { strapi: Core.Strapi }) => {
   const followsService = () => strapi.plugin('inbox').service('follows') as FollowsService;
 
   /**
-   * Lists what the email is on, most specific first: its case, its parent record, its Account.
-   * NOTE: the Contact of an email whose parent is the Contact's Account is not a target, because
-   * the email row does not store it. Users who follow only that Contact get no notice.
+   * Lists what the email is on, most specific first: its case, its parent record, the Contact or
+   * Lead that matched its addresses, and its Account.
    */
   function targetsOf(email: EmailRow, caseRow: NotifyOptions['caseRow']): FollowTarget[] {
     const targets: FollowTarget[] = [];
-    const accountConfig = (strapi.plugin('inbox').config('records') as { account?: RecordTypeConfig } | undefined)?.account;
+    const records = (strapi.plugin('inbox').config('records') ?? {}) as { account?: RecordTypeConfig; contact?: RecordTypeConfig; lead?: RecordTypeConfig };
+    const accountConfig = records.account;
 
     if (caseRow?.documentId) {
       targets.push({ uid: UIDS.case, documentId: caseRow.documentId });
@@ -47,6 +47,14 @@ const notifier = ({ strapi }: { strapi: Core.Strapi }) => {
 
     if (email.parentUid && email.parentDocumentId) {
       targets.push({ uid: email.parentUid, documentId: email.parentDocumentId });
+    }
+
+    if (records.contact?.uid && email.contactDocumentId) {
+      targets.push({ uid: records.contact.uid, documentId: email.contactDocumentId });
+    }
+
+    if (records.lead?.uid && email.leadDocumentId) {
+      targets.push({ uid: records.lead.uid, documentId: email.leadDocumentId });
     }
 
     if (accountConfig?.uid && email.accountDocumentId) {

@@ -20,6 +20,8 @@ export interface EmailRow {
   parentUid?: string | null;
   parentDocumentId?: string | null;
   accountDocumentId?: string | null;
+  contactDocumentId?: string | null;
+  leadDocumentId?: string | null;
   /** Users & Permissions user who sent an outgoing email: an id, or the row when populated. */
   sentByUser?: number | { id: number } | null;
 }
@@ -289,7 +291,13 @@ const recordLinker = ({ strapi }: { strapi: Core.Strapi }) => {
 
       await strapi.db.query(UIDS.email).update({
         where: { id: email.id },
-        data: { parentUid: link.parentUid, parentDocumentId: link.parentDocumentId, accountDocumentId: link.accountDocumentId },
+        data: {
+          parentUid: link.parentUid,
+          parentDocumentId: link.parentDocumentId,
+          accountDocumentId: link.accountDocumentId,
+          contactDocumentId: link.contactDocumentId,
+          leadDocumentId: link.leadDocumentId,
+        },
       });
 
       strapi.log.debug('[inbox] Linked email to records.', { emailId: email.id, ...link });
