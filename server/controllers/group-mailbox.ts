@@ -30,6 +30,7 @@ const groupMailbox = ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async create(ctx: any) {
     const mailbox = await getService(strapi, 'mailboxes').create('group', ctx.request.body?.data ?? ctx.request.body ?? {});
+    await getService(strapi, 'idleWatcher').refresh({ kind: 'group', id: mailbox.id }, mailbox.name);
     ctx.status = 201;
     ctx.body = { data: mailbox };
   },
@@ -41,6 +42,7 @@ const groupMailbox = ({ strapi }: { strapi: Core.Strapi }) => ({
       return ctx.notFound('Group mailbox not found.');
     }
 
+    await getService(strapi, 'idleWatcher').refresh({ kind: 'group', id: mailbox.id }, mailbox.name);
     ctx.body = { data: mailbox };
   },
 

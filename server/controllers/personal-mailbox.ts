@@ -13,6 +13,15 @@ function requestData(ctx: any) {
 const personalMailbox = ({ strapi }: { strapi: Core.Strapi }) => {
   const mailboxes = () => getService(strapi, 'mailboxes');
 
+  /** Points the IDLE watcher at the mailbox's new settings and returns the mailbox. */
+  async function refreshWatcher<T extends Record<string, any> | null>(mailbox: T): Promise<T> {
+    if (mailbox) {
+      await getService(strapi, 'idleWatcher').refresh({ kind: 'personal', id: mailbox.id }, mailbox.name);
+    }
+
+    return mailbox;
+  }
+
   async function findOwned(ctx: any) {
     const id = Number(ctx.params.id);
     const mailbox = await mailboxes().findOne('personal', id);
@@ -39,7 +48,7 @@ const personalMailbox = ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async create(ctx: any) {
-      const mailbox = await mailboxes().create('personal', { ...requestData(ctx), owner: ctx.state.user.id });
+      const mailbox = await refreshWatcher(await mailboxes().create('personal', { ...requestData(ctx), owner: ctx.state.user.id }));
       ctx.status = 201;
       ctx.body = { data: mailbox };
     },
@@ -50,7 +59,7 @@ const personalMailbox = ({ strapi }: { strapi: Core.Strapi }) => {
       }
 
       const { owner: _owner, ...data } = requestData(ctx);
-      ctx.body = { data: await mailboxes().update('personal', Number(ctx.params.id), data) };
+      ctx.body = { data: await refreshWatcher(await mailboxes().update('personal', Number(ctx.params.id), data)) };
     },
 
     async delete(ctx: any) {
@@ -82,11 +91,11 @@ const personalMailbox = ({ strapi }: { strapi: Core.Strapi }) => {
       }
 
       ctx.status = 201;
-      ctx.body = { data: await mailboxes().create('personal', data) };
+      ctx.body = { data: await refreshWatcher(await mailboxes().create('personal', data)) };
     },
 
     async adminUpdate(ctx: any) {
-      const mailbox = await mailboxes().update('personal', Number(ctx.params.id), requestData(ctx));
+      const mailbox = await refreshWatcher(await mailboxes().update('personal', Number(ctx.params.id), requestData(ctx)));
 
       if (!mailbox) {
         return ctx.notFound('Personal mailbox not found.');

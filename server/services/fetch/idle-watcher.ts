@@ -144,6 +144,16 @@ const idleWatcher = ({ strapi }: { strapi: Core.Strapi }) => {
       await Promise.all([...watchers.values()].map((watcher) => this.unwatch(watcher.ref)));
     },
 
+    /** Restarts the watcher of a mailbox whose settings changed, where background fetching is on. */
+    async refresh(ref: MailboxRef, name: string) {
+      await this.unwatch(ref);
+      const config = (key: string) => strapi.plugin('inbox').config(key);
+
+      if (config('schedulerEnabled') && config('idleEnabled')) {
+        this.watch(ref, name);
+      }
+    },
+
     isWatching(ref: MailboxRef) {
       return Boolean(watchers.get(mailboxKey(ref))?.client);
     },
