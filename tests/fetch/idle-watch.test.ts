@@ -1,52 +1,40 @@
 import request from 'supertest';
 
-import { appendMessages, ensureDovecotInstalled, startDovecot, type DovecotServer } from '../../scripts/lib/dovecot';
+import { appendMessages } from '../../scripts/lib/dovecot';
 import { createAdminToken } from '../helpers/auth';
 import { countEmails, PASSWORD, waitFor } from '../helpers/inbox';
 import { buildMessages } from '../helpers/mail';
-import { startTestApp, type TestApp } from '../helpers/strapi';
+import { useMailStack } from '../helpers/mail-stack';
 
-let app: TestApp;
-let dovecot: DovecotServer;
-
-beforeAll(async () => {
-  await ensureDovecotInstalled({ allowInstall: false });
-  dovecot = await startDovecot();
-  // The fetch job ticks once a year here, so only IMAP IDLE can bring the mail in.
-  app = await startTestApp({ INBOX_SCHEDULER_ENABLED: 'true', INBOX_IDLE_ENABLED: 'true', INBOX_FETCH_SCHEDULE: '0 0 1 1 *' });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await dovecot?.stop();
-});
+// The fetch job ticks once a year here, so only IMAP IDLE can bring the mail in.
+const stack = useMailStack({ INBOX_SCHEDULER_ENABLED: 'true', INBOX_IDLE_ENABLED: 'true', INBOX_FETCH_SCHEDULE: '0 0 1 1 *' });
 
 describe('IMAP IDLE watchers', () => {
   test('mailbox created through the admin API is watched at once', async () => {
-    await dovecot.addUser('watched', PASSWORD);
-    const token = await createAdminToken(app.strapi);
+    await stack.dovecot.addUser('watched', PASSWORD);
+    const token = await createAdminToken(stack.app.strapi);
 
-    const created = await request(app.strapi.server.httpServer)
+    const created = await request(stack.app.strapi.server.httpServer)
       .post('/inbox/group-mailboxes')
       .set('Authorization', `Bearer ${token}`)
       .send({
         data: {
           name: 'Watched',
           emailAddress: 'watched@example.com',
-          imap: { host: dovecot.host, port: dovecot.port, security: 'none', username: 'watched', password: PASSWORD, monitoredFolders: ['INBOX'] },
+          imap: { host: stack.dovecot.host, port: stack.dovecot.port, security: 'none', username: 'watched', password: PASSWORD, monitoredFolders: ['INBOX'] },
         },
       });
     expect(created.status).toBe(201);
 
     const ref = { kind: 'group', id: created.body.data.id };
-    const watcher = app.strapi.plugin('inbox').service('idleWatcher');
+    const watcher = stack.app.strapi.plugin('inbox').service('idleWatcher');
     expect(await waitFor(async () => watcher.isWatching(ref), 10_000)).toBe(true);
 
-    await appendMessages({ host: dovecot.host, port: dovecot.port, user: 'watched', password: PASSWORD, messages: await buildMessages(2, 'Watched') });
+    await appendMessages({ host: stack.dovecot.host, port: stack.dovecot.port, user: 'watched', password: PASSWORD, messages: await buildMessages(2, 'Watched') });
 
-    expect(await waitFor(async () => (await countEmails(app.strapi, ref.id)) === 2, 15_000)).toBe(true);
+    expect(await waitFor(async () => (await countEmails(stack.app.strapi, ref.id)) === 2, 15_000)).toBe(true);
 
-    const runs = await app.strapi.db.query('plugin::inbox.fetch-run').findMany({ where: { mailboxId: ref.id } });
+    const runs = await stack.app.strapi.db.query('plugin::inbox.fetch-run').findMany({ where: { mailboxId: ref.id } });
     expect(runs.every((run: { trigger: string }) => run.trigger === 'idle')).toBe(true);
   });
 });
