@@ -70,6 +70,39 @@ describe('fetching a group mailbox', () => {
     expect((await fetchGroup(stack.app.strapi, mailbox.id)).fetched).toBe(0);
   });
 
+  test('new INBOX UIDVALIDITY from the server causes no duplicates', async () => {
+    const { mailbox, imapLogin, username } = await createGroupMailbox(stack.app.strapi, stack.dovecot);
+    await appendMessages({ ...imapLogin, messages: await buildMessages(3, 'Inbox reset') });
+    expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(3);
+
+    await stack.dovecot.setUidValidity(username, 'INBOX');
+    await appendMessages({ ...imapLogin, messages: await buildMessages(1, 'Inbox reset', 3) });
+
+    const after = await fetchGroup(stack.app.strapi, mailbox.id);
+    expect(after.imported).toBe(1);
+    expect(after.duplicates).toBe(3);
+    expect(await countEmails(stack.app.strapi, mailbox.id)).toBe(4);
+  });
+
+  test('UIDs going backwards cause no loss and no duplicates', async () => {
+    const { mailbox, imapLogin } = await createGroupMailbox(stack.app.strapi, stack.dovecot);
+    await appendMessages({ ...imapLogin, messages: await buildMessages(3, 'Backwards') });
+    expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(3);
+
+    // A real server does not renumber without a new UIDVALIDITY, so the stored cursor is moved
+    // past UIDNEXT instead, which is what the fetcher sees when a server does.
+    await stack.app.strapi.db.query('plugin::inbox.folder-state').update({ where: { mailboxId: mailbox.id, folder: 'INBOX' }, data: { lastUid: 1000 } });
+    await appendMessages({ ...imapLogin, messages: await buildMessages(2, 'Backwards', 3) });
+
+    const after = await fetchGroup(stack.app.strapi, mailbox.id);
+    expect(after.imported).toBe(2);
+    expect(after.duplicates).toBe(3);
+    expect(await countEmails(stack.app.strapi, mailbox.id)).toBe(5);
+
+    const state = await stack.app.strapi.db.query('plugin::inbox.folder-state').findOne({ where: { mailboxId: mailbox.id, folder: 'INBOX' } });
+    expect(Number(state.lastUid)).toBe(5);
+  });
+
   test('keep-unread leaves \\Seen as it was', async () => {
     const { mailbox, imapLogin } = await createGroupMailbox(stack.app.strapi, stack.dovecot, { imap: { keepUnread: true } });
     await appendMessages({ ...imapLogin, messages: await buildMessages(2, 'Unread') });
