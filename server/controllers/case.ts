@@ -20,6 +20,16 @@ const caseController = ({ strapi }: { strapi: Core.Strapi }) => {
     return id;
   }
 
+  /** Checks that a user belongs to the case's team or to the team of its group mailbox. */
+  async function isTeamMember(caseId: number, userId: number) {
+    const member = { members: { id: userId } };
+    const found = await strapi.db.query(UIDS.case).findOne({
+      where: { id: caseId, $or: [{ team: member }, { groupMailbox: { team: member } }] },
+      select: ['id'],
+    });
+    return Boolean(found);
+  }
+
   return {
     async find(ctx: any) {
       const where: Record<string, unknown> = { $and: [getService(strapi, 'caseAccess').whereFor(ctx.state.user.id)] };
@@ -73,7 +83,13 @@ const caseController = ({ strapi }: { strapi: Core.Strapi }) => {
       }
 
       if (body.assignee !== undefined) {
-        await getService(strapi, 'cases').assign(id, body.assignee === null ? null : Number(body.assignee), { userId });
+        const assigneeId = body.assignee === null ? null : Number(body.assignee);
+
+        if (assigneeId !== null && !(await isTeamMember(id, assigneeId))) {
+          return ctx.badRequest(`Invalid assignee ${body.assignee}: assign the case to a member of its team.`);
+        }
+
+        await getService(strapi, 'cases').assign(id, assigneeId, { userId });
       }
 
       ctx.body = { data: await strapi.db.query(UIDS.case).findOne({ where: { id }, populate: CASE_POPULATE }) };

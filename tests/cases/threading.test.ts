@@ -72,6 +72,27 @@ describe('email-to-case threading', () => {
     expect(refused.status).toBe(404);
   });
 
+  test('reassigns a case only within its team', async () => {
+    const outsider = await createApiUser(stack.app.strapi, CASE_ACTIONS);
+    const { mailbox, imapLogin, agent } = await caseMailbox();
+    await deliver(imapLogin, [await buildMessage({ subject: 'Reassign me', messageId: '<reassign-1@example.org>' })]);
+    await fetchGroup(stack.app.strapi, mailbox.id);
+    const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
+    const server = stack.app.strapi.server.httpServer;
+
+    const rejected = await request(server).put(`/api/inbox/cases/${caseRow.id}`).set('Authorization', `Bearer ${agent.jwt}`).send({ data: { assignee: outsider.user.id } });
+    expect(rejected.status).toBe(400);
+    expect(rejected.body.error.message).toMatch(/member of its team/);
+
+    const unassigned = await request(server).put(`/api/inbox/cases/${caseRow.id}`).set('Authorization', `Bearer ${agent.jwt}`).send({ data: { assignee: null } });
+    expect(unassigned.status).toBe(200);
+    expect(unassigned.body.data.assignee).toBeNull();
+
+    const reassigned = await request(server).put(`/api/inbox/cases/${caseRow.id}`).set('Authorization', `Bearer ${agent.jwt}`).send({ data: { assignee: agent.user.id } });
+    expect(reassigned.status).toBe(200);
+    expect(reassigned.body.data.assignee.id).toBe(agent.user.id);
+  });
+
   test('threads a reply to our signed Message-ID after the first email is gone', async () => {
     const { mailbox, imapLogin } = await caseMailbox();
     await deliver(imapLogin, [await buildMessage({ subject: 'Signed thread', messageId: '<signed-1@example.org>' })]);
