@@ -1,42 +1,26 @@
 import type nodemailer from 'nodemailer';
 import type { ParsedMail } from 'mailparser';
 
-import { appendMessages, ensureDovecotInstalled, startDovecot, type DovecotServer } from '../../scripts/lib/dovecot';
-import { startSmtpRelay, type SmtpRelay } from '../../scripts/lib/smtp-relay';
+import { appendMessages } from '../../scripts/lib/dovecot';
 import { casesOfMailbox } from '../helpers/cases';
 import { fetchGroup } from '../helpers/inbox';
 import { buildMessage } from '../helpers/mail';
-import { startTestApp, type TestApp } from '../helpers/strapi';
+import { useMailStackWithRelay } from '../helpers/mail-stack';
 import { addMailUser, bareId, createSendingMailbox, headerOf, readMailbox, sendAs, type MailLogin } from './mail-world';
 
-let app: TestApp;
-let dovecot: DovecotServer;
-let relay: SmtpRelay;
-
-beforeAll(async () => {
-  await ensureDovecotInstalled({ allowInstall: false });
-  dovecot = await startDovecot();
-  relay = await startSmtpRelay({ imap: dovecot });
-  app = await startTestApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await relay?.stop();
-  await dovecot?.stop();
-});
+const stack = useMailStackWithRelay();
 
 /** Upper bound of fetch rounds in a robot exchange; a loop that is not stopped would reach it. */
 const MAX_ROUNDS = 20;
 
-const service = (name: string) => app.strapi.plugin('inbox').service(name);
+const service = (name: string) => stack.app.strapi.plugin('inbox').service(name);
 
 function helpDesk(overrides: Record<string, unknown> = {}) {
-  return createSendingMailbox(app.strapi, dovecot, relay, { caseEnabled: true, autoReplyEnabled: true, ...overrides });
+  return createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { caseEnabled: true, autoReplyEnabled: true, ...overrides });
 }
 
 function autoRepliesTo(address: string) {
-  return app.strapi.db.query('plugin::inbox.email').findMany({
+  return stack.app.strapi.db.query('plugin::inbox.email').findMany({
     where: { direction: 'outgoing', classification: 'auto-reply' },
     populate: { case: { select: ['id'] } },
   }).then((rows: any[]) => rows.filter((row) => row.to.some((entry: { address: string }) => entry.address === address)));
@@ -45,13 +29,13 @@ function autoRepliesTo(address: string) {
 describe('auto-reply', () => {
   test('customer gets it and the answer joins the case', async () => {
     const { mailbox } = await helpDesk();
-    const customer = await addMailUser(dovecot, relay, 'customer');
+    const customer = await addMailUser(stack.dovecot, stack.relay, 'customer');
     const askId = `ask-${customer.user}@example.org`;
 
-    await sendAs(relay, `Ann Customer <${customer.address}>`, { to: mailbox.emailAddress, subject: 'Broken screen', text: 'My screen is broken.', messageId: `<${askId}>` });
-    expect((await fetchGroup(app.strapi, mailbox.id)).imported).toBe(1);
+    await sendAs(stack.relay, `Ann Customer <${customer.address}>`, { to: mailbox.emailAddress, subject: 'Broken screen', text: 'My screen is broken.', messageId: `<${askId}>` });
+    expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(1);
 
-    const [caseRow] = await casesOfMailbox(app.strapi, mailbox.id);
+    const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
     const token = service('signatures').subjectToken(caseRow.number);
     const inbox = await readMailbox(customer);
     expect(inbox).toHaveLength(1);
@@ -73,7 +57,7 @@ describe('auto-reply', () => {
     expect(stored.status).toBe('sent');
     expect(stored.sentByUser ?? null).toBeNull();
 
-    await sendAs(relay, customer.address, {
+    await sendAs(stack.relay, customer.address, {
       to: mailbox.emailAddress,
       subject: `Re: ${reply.subject}`,
       text: 'It also makes a noise.',
@@ -81,11 +65,11 @@ describe('auto-reply', () => {
       inReplyTo: reply.messageId,
       references: [`<${askId}>`, reply.messageId!],
     });
-    expect((await fetchGroup(app.strapi, mailbox.id)).imported).toBe(1);
+    expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(1);
 
-    const answer = await app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId: `more-${customer.user}@example.org` }, populate: { case: { select: ['id'] } } });
+    const answer = await stack.app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId: `more-${customer.user}@example.org` }, populate: { case: { select: ['id'] } } });
     expect(answer.case.id).toBe(caseRow.id);
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(1);
     expect(await readMailbox(customer)).toHaveLength(1);
 
     const stream = await service('cases').stream(caseRow.id);
@@ -94,12 +78,12 @@ describe('auto-reply', () => {
 
   test('Indonesian mailbox replies in Indonesian', async () => {
     const { mailbox } = await helpDesk({ autoReplyLocale: 'id' });
-    const customer = await addMailUser(dovecot, relay, 'pelanggan');
+    const customer = await addMailUser(stack.dovecot, stack.relay, 'pelanggan');
 
-    await sendAs(relay, `Budi <${customer.address}>`, { to: mailbox.emailAddress, subject: 'Tagihan ganda', text: 'Saya ditagih dua kali.' });
-    await fetchGroup(app.strapi, mailbox.id);
+    await sendAs(stack.relay, `Budi <${customer.address}>`, { to: mailbox.emailAddress, subject: 'Tagihan ganda', text: 'Saya ditagih dua kali.' });
+    await fetchGroup(stack.app.strapi, mailbox.id);
 
-    const [caseRow] = await casesOfMailbox(app.strapi, mailbox.id);
+    const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
     const [reply] = await readMailbox(customer);
     expect(reply.subject).toBe(`Surel Anda sudah kami terima: Tagihan ganda ${service('signatures').subjectToken(caseRow.number)}`);
     expect(reply.text).toContain('Halo Budi,');
@@ -111,12 +95,12 @@ describe('auto-reply', () => {
       autoReplySubject: 'Ticket {{caseNumber}} for {{customerName}}',
       autoReplyBody: '{{mailboxName}} got "{{subject}}" and opened case {{caseNumber}}.',
     });
-    const customer = await addMailUser(dovecot, relay, 'templated');
+    const customer = await addMailUser(stack.dovecot, stack.relay, 'templated');
 
-    await sendAs(relay, `Citra <${customer.address}>`, { to: mailbox.emailAddress, subject: 'Refund', text: 'Please refund.' });
-    await fetchGroup(app.strapi, mailbox.id);
+    await sendAs(stack.relay, `Citra <${customer.address}>`, { to: mailbox.emailAddress, subject: 'Refund', text: 'Please refund.' });
+    await fetchGroup(stack.app.strapi, mailbox.id);
 
-    const [caseRow] = await casesOfMailbox(app.strapi, mailbox.id);
+    const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
     const [reply] = await readMailbox(customer);
     expect(reply.subject).toBe(`Ticket ${caseRow.number} for Citra ${service('signatures').subjectToken(caseRow.number)}`);
     expect(reply.text?.trim()).toBe(`${mailbox.name} got "Refund" and opened case ${caseRow.number}.`);
@@ -125,7 +109,7 @@ describe('auto-reply', () => {
   test('skips machines, lists and own addresses', async () => {
     const { mailbox, imapLogin } = await helpDesk();
     const other = await helpDesk({ autoReplyEnabled: false });
-    const relayedBefore = relay.received.length;
+    const relayedBefore = stack.relay.received.length;
 
     await appendMessages({
       ...imapLogin,
@@ -141,29 +125,29 @@ describe('auto-reply', () => {
       ],
     });
 
-    expect((await fetchGroup(app.strapi, mailbox.id)).imported).toBe(8);
+    expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(8);
 
-    const replies = await app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing', groupMailboxes: { id: mailbox.id } } });
+    const replies = await stack.app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing', groupMailboxes: { id: mailbox.id } } });
     expect(replies).toBe(0);
-    expect(relay.received).toHaveLength(relayedBefore);
+    expect(stack.relay.received).toHaveLength(relayedBefore);
   });
 
   test('without email-to-case each message gets one, up to the limit', async () => {
     const { mailbox } = await helpDesk({ caseEnabled: false });
-    const customer = await addMailUser(dovecot, relay, 'chatty');
-    const neighbour = await addMailUser(dovecot, relay, 'neighbour');
-    const limit = (app.strapi.plugin('inbox').config('autoReplyLimits') as any).perAddress.max as number;
+    const customer = await addMailUser(stack.dovecot, stack.relay, 'chatty');
+    const neighbour = await addMailUser(stack.dovecot, stack.relay, 'neighbour');
+    const limit = (stack.app.strapi.plugin('inbox').config('autoReplyLimits') as any).perAddress.max as number;
 
     for (let index = 1; index <= limit + 2; index += 1) {
-      await sendAs(relay, customer.address, { to: mailbox.emailAddress, subject: `Question ${index}`, text: `Question number ${index}.` });
+      await sendAs(stack.relay, customer.address, { to: mailbox.emailAddress, subject: `Question ${index}`, text: `Question number ${index}.` });
     }
 
-    await sendAs(relay, neighbour.address, { to: mailbox.emailAddress, subject: 'Other question', text: 'Hi.' });
-    expect((await fetchGroup(app.strapi, mailbox.id)).imported).toBe(limit + 3);
+    await sendAs(stack.relay, neighbour.address, { to: mailbox.emailAddress, subject: 'Other question', text: 'Hi.' });
+    expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(limit + 3);
 
     expect(await readMailbox(customer)).toHaveLength(limit);
     expect(await readMailbox(neighbour)).toHaveLength(1);
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(0);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(0);
 
     const [reply] = await readMailbox(neighbour);
     expect(reply.subject).toBe('We received your message: Other question');
@@ -172,13 +156,13 @@ describe('auto-reply', () => {
 
   test('reprocessing an email sends no second one', async () => {
     const { mailbox } = await helpDesk();
-    const customer = await addMailUser(dovecot, relay, 'twice');
+    const customer = await addMailUser(stack.dovecot, stack.relay, 'twice');
 
-    await sendAs(relay, customer.address, { to: mailbox.emailAddress, subject: 'Once only', text: 'Hello.', messageId: `<once-${customer.user}@example.org>` });
-    await fetchGroup(app.strapi, mailbox.id);
+    await sendAs(stack.relay, customer.address, { to: mailbox.emailAddress, subject: 'Once only', text: 'Hello.', messageId: `<once-${customer.user}@example.org>` });
+    await fetchGroup(stack.app.strapi, mailbox.id);
 
-    const email = await app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId: `once-${customer.user}@example.org` }, populate: { case: { select: ['id'] } } });
-    const mailboxRow = await app.strapi.db.query('plugin::inbox.group-mailbox').findOne({ where: { id: mailbox.id }, populate: { imap: true, smtp: true, team: true } });
+    const email = await stack.app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId: `once-${customer.user}@example.org` }, populate: { case: { select: ['id'] } } });
+    const mailboxRow = await stack.app.strapi.db.query('plugin::inbox.group-mailbox').findOne({ where: { id: mailbox.id }, populate: { imap: true, smtp: true, team: true } });
     const caseRow = await service('cases').findById(email.case.id);
 
     const again = await service('autoReply').onIncoming({ email, classification: 'normal', mailbox: mailboxRow, caseRow, caseOpened: true });
@@ -188,18 +172,18 @@ describe('auto-reply', () => {
 
   test('case limit holds across emails of one case', async () => {
     const { mailbox } = await helpDesk();
-    const customer = await addMailUser(dovecot, relay, 'percase');
+    const customer = await addMailUser(stack.dovecot, stack.relay, 'percase');
 
-    await sendAs(relay, customer.address, { to: mailbox.emailAddress, subject: 'First', text: 'Hello.' });
-    await fetchGroup(app.strapi, mailbox.id);
-    const [caseRow] = await casesOfMailbox(app.strapi, mailbox.id);
-    const mailboxRow = await app.strapi.db.query('plugin::inbox.group-mailbox').findOne({ where: { id: mailbox.id }, populate: { imap: true, smtp: true, team: true } });
-    const perCase = (app.strapi.plugin('inbox').config('autoReplyLimits') as any).perCase.max as number;
+    await sendAs(stack.relay, customer.address, { to: mailbox.emailAddress, subject: 'First', text: 'Hello.' });
+    await fetchGroup(stack.app.strapi, mailbox.id);
+    const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
+    const mailboxRow = await stack.app.strapi.db.query('plugin::inbox.group-mailbox').findOne({ where: { id: mailbox.id }, populate: { imap: true, smtp: true, team: true } });
+    const perCase = (stack.app.strapi.plugin('inbox').config('autoReplyLimits') as any).perCase.max as number;
     const outcomes = [];
 
     // Each call stands for a reopened or re-linked case that counts as opened again.
     for (let index = 0; index < perCase + 1; index += 1) {
-      const email = await app.strapi.db.query('plugin::inbox.email').create({
+      const email = await stack.app.strapi.db.query('plugin::inbox.email').create({
         data: { messageId: `percase-${index}-${customer.user}@example.org`, subject: `More ${index}`, fromAddress: customer.address, direction: 'incoming', autoHeaders: {}, to: [], replyTo: [] },
       });
       outcomes.push((await service('autoReply').onIncoming({ email, classification: 'normal', mailbox: mailboxRow, caseRow: await service('cases').findById(caseRow.id), caseOpened: true })).reason);
@@ -210,13 +194,13 @@ describe('auto-reply', () => {
 
   test('recently bounced address gets none', async () => {
     const { mailbox } = await helpDesk();
-    const customer = await addMailUser(dovecot, relay, 'bounced');
-    await app.strapi.db.query('plugin::inbox.flagged-address').create({ data: { address: customer.address, status: '5.2.2', bounceCount: 1, lastBouncedAt: new Date() } });
+    const customer = await addMailUser(stack.dovecot, stack.relay, 'bounced');
+    await stack.app.strapi.db.query('plugin::inbox.flagged-address').create({ data: { address: customer.address, status: '5.2.2', bounceCount: 1, lastBouncedAt: new Date() } });
 
-    await sendAs(relay, customer.address, { to: mailbox.emailAddress, subject: 'Am I flagged?', text: 'Hello.' });
-    await fetchGroup(app.strapi, mailbox.id);
+    await sendAs(stack.relay, customer.address, { to: mailbox.emailAddress, subject: 'Am I flagged?', text: 'Hello.' });
+    await fetchGroup(stack.app.strapi, mailbox.id);
 
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(1);
     expect(await readMailbox(customer)).toHaveLength(0);
   });
 });
@@ -231,11 +215,11 @@ async function runRobotExchange(mailbox: { id: number; emailAddress: string }, r
   let answered = 0;
   let rounds = 0;
 
-  await sendAs(relay, `Robin Robot <${robot.address}>`, { to: mailbox.emailAddress, subject: 'Question about my order', text: 'Where is my order?' });
+  await sendAs(stack.relay, `Robin Robot <${robot.address}>`, { to: mailbox.emailAddress, subject: 'Question about my order', text: 'Where is my order?' });
   robotSent += 1;
 
   for (; rounds < MAX_ROUNDS; rounds += 1) {
-    await fetchGroup(app.strapi, mailbox.id);
+    await fetchGroup(stack.app.strapi, mailbox.id);
     const inbox = await readMailbox(robot);
     const unanswered = inbox.slice(answered);
 
@@ -244,7 +228,7 @@ async function runRobotExchange(mailbox: { id: number; emailAddress: string }, r
     }
 
     for (const message of unanswered) {
-      await sendAs(relay, `Robin Robot <${robot.address}>`, answer(message, robotSent));
+      await sendAs(stack.relay, `Robin Robot <${robot.address}>`, answer(message, robotSent));
       robotSent += 1;
     }
 
@@ -257,7 +241,7 @@ async function runRobotExchange(mailbox: { id: number; emailAddress: string }, r
 describe('auto-reply facing an out-of-office robot', () => {
   test('RFC 3834 responder stops after one exchange', async () => {
     const { mailbox } = await helpDesk();
-    const robot = await addMailUser(dovecot, relay, 'ooo', 'example.net');
+    const robot = await addMailUser(stack.dovecot, stack.relay, 'ooo', 'example.net');
 
     const result = await runRobotExchange(mailbox, robot, (message) => ({
       to: message.replyTo?.text ?? message.from!.text,
@@ -268,13 +252,13 @@ describe('auto-reply facing an out-of-office robot', () => {
     }));
 
     expect(result).toEqual({ robotSent: 2, deskSent: 1, rounds: 1 });
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(1);
   });
 
   test('responder without any marks is stopped by the address limit', async () => {
     const { mailbox } = await helpDesk();
-    const robot = await addMailUser(dovecot, relay, 'rude', 'example.net');
-    const limit = (app.strapi.plugin('inbox').config('autoReplyLimits') as any).perAddress.max as number;
+    const robot = await addMailUser(stack.dovecot, stack.relay, 'rude', 'example.net');
+    const limit = (stack.app.strapi.plugin('inbox').config('autoReplyLimits') as any).perAddress.max as number;
 
     // A fresh subject and no In-Reply-To make every robot reply look like a new request from a person.
     const result = await runRobotExchange(mailbox, robot, (message, index) => ({
@@ -287,13 +271,13 @@ describe('auto-reply facing an out-of-office robot', () => {
     expect(result.robotSent).toBe(limit + 1);
     expect(result.rounds).toBe(limit);
 
-    const withheld = await app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'incoming', fromAddress: robot.address } });
+    const withheld = await stack.app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'incoming', fromAddress: robot.address } });
     expect(withheld - result.deskSent).toBe(1);
   });
 
   test('responder that keeps the thread stops after one exchange', async () => {
     const { mailbox } = await helpDesk();
-    const robot = await addMailUser(dovecot, relay, 'threaded', 'example.net');
+    const robot = await addMailUser(stack.dovecot, stack.relay, 'threaded', 'example.net');
 
     const result = await runRobotExchange(mailbox, robot, (message) => ({
       to: message.from!.text,
@@ -304,6 +288,6 @@ describe('auto-reply facing an out-of-office robot', () => {
     }));
 
     expect(result).toEqual({ robotSent: 2, deskSent: 1, rounds: 1 });
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(1);
   });
 });

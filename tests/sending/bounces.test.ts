@@ -1,33 +1,17 @@
 import request from 'supertest';
 
-import { appendMessages, ensureDovecotInstalled, startDovecot, type DovecotServer } from '../../scripts/lib/dovecot';
-import { startSmtpRelay, type SmtpRelay } from '../../scripts/lib/smtp-relay';
+import { appendMessages } from '../../scripts/lib/dovecot';
 import { createApiUser } from '../helpers/auth';
 import { casesOfMailbox, createTeamOf } from '../helpers/cases';
 import { fetchGroup } from '../helpers/inbox';
 import { buildMessage } from '../helpers/mail';
-import { startTestApp, type TestApp } from '../helpers/strapi';
+import { useMailStackWithRelay } from '../helpers/mail-stack';
 import { createSendingMailbox } from './mail-world';
 
-let app: TestApp;
-let dovecot: DovecotServer;
-let relay: SmtpRelay;
+// Mail for addresses the relay does not know is accepted, then reported to the sender with a DSN, like a real MTA.
+const stack = useMailStackWithRelay({ bounceUnknown: true });
 
-beforeAll(async () => {
-  await ensureDovecotInstalled({ allowInstall: false });
-  dovecot = await startDovecot();
-  // Mail for addresses the relay does not know is accepted, then reported to the sender with a DSN, like a real MTA.
-  relay = await startSmtpRelay({ imap: dovecot, bounceUnknown: true });
-  app = await startTestApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await relay?.stop();
-  await dovecot?.stop();
-});
-
-const service = (name: string) => app.strapi.plugin('inbox').service(name);
+const service = (name: string) => stack.app.strapi.plugin('inbox').service(name);
 
 let ghostCounter = 0;
 
@@ -37,21 +21,21 @@ function ghostAddress() {
 }
 
 async function desk(overrides: Record<string, unknown> = {}) {
-  const agent = await createApiUser(app.strapi, ['plugin::inbox.send.replyOnCase']);
-  const team = await createTeamOf(app.strapi, `Team of ${agent.user.username}`, [agent.user.id]);
-  const user = await app.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: agent.user.id }, populate: { role: true } });
+  const agent = await createApiUser(stack.app.strapi, ['plugin::inbox.send.replyOnCase']);
+  const team = await createTeamOf(stack.app.strapi, `Team of ${agent.user.username}`, [agent.user.id]);
+  const user = await stack.app.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: agent.user.id }, populate: { role: true } });
   await service('sendPermissions').setLevel(user.role.id, 'team');
 
-  const created = await createSendingMailbox(app.strapi, dovecot, relay, { caseEnabled: true, team: team.id, ...overrides });
+  const created = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { caseEnabled: true, team: team.id, ...overrides });
   return { ...created, agent };
 }
 
 function emailByMessageId(messageId: string) {
-  return app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId }, populate: { case: { select: ['id'] }, bounceOf: { select: ['id'] } } });
+  return stack.app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId }, populate: { case: { select: ['id'] }, bounceOf: { select: ['id'] } } });
 }
 
 function bounceEmails(mailboxId: number) {
-  return app.strapi.db.query('plugin::inbox.email').findMany({
+  return stack.app.strapi.db.query('plugin::inbox.email').findMany({
     where: { classification: 'bounce', groupMailboxes: { id: mailboxId } },
     populate: { case: { select: ['id'] }, bounceOf: { select: ['id'] } },
   });
@@ -98,17 +82,17 @@ describe('bounces', () => {
     const ghost = ghostAddress();
 
     await appendMessages({ ...imapLogin, messages: [await buildMessage({ from: `Ghost <${ghost}>`, to: mailbox.emailAddress, subject: 'Help me', messageId: `<help-${ghost}>` })] });
-    await fetchGroup(app.strapi, mailbox.id);
-    const [caseRow] = await casesOfMailbox(app.strapi, mailbox.id);
+    await fetchGroup(stack.app.strapi, mailbox.id);
+    const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
 
-    const response = await request(app.strapi.server.httpServer)
+    const response = await request(stack.app.strapi.server.httpServer)
       .post(`/api/inbox/cases/${caseRow.id}/reply`)
       .set('Authorization', `Bearer ${agent.jwt}`)
       .send({ data: { text: 'Here is the answer.' } });
     expect(response.status).toBe(201);
 
-    expect((await fetchGroup(app.strapi, mailbox.id)).imported).toBe(1);
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(1);
+    expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(1);
 
     const [bounce] = await bounceEmails(mailbox.id);
     expect(bounce.case.id).toBe(caseRow.id);
@@ -124,18 +108,18 @@ describe('bounces', () => {
     expect(entry.data.originalEmailId).toBe(response.body.data.id);
     expect(entry.data.recipients[0]).toMatchObject({ address: ghost, status: '5.1.1' });
 
-    const flagged = await app.strapi.db.query('plugin::inbox.flagged-address').findOne({ where: { address: ghost }, populate: { email: { select: ['id'] } } });
+    const flagged = await stack.app.strapi.db.query('plugin::inbox.flagged-address').findOne({ where: { address: ghost }, populate: { email: { select: ['id'] } } });
     expect(flagged.bounceCount).toBe(1);
     expect(flagged.status).toBe('5.1.1');
     expect(flagged.diagnostic).toContain('User unknown');
     expect(flagged.email.id).toBe(bounce.id);
 
-    const original = await app.strapi.db.query('plugin::inbox.email').findOne({ where: { id: response.body.data.id } });
+    const original = await stack.app.strapi.db.query('plugin::inbox.email').findOne({ where: { id: response.body.data.id } });
     expect(original.sendError).toMatch(new RegExp(`^Bounced: ${ghost} \\(failed: 5\\.1\\.1`));
 
     // Handling the same bounce again changes nothing.
     await service('bounces').handle(bounce);
-    expect((await app.strapi.db.query('plugin::inbox.flagged-address').findOne({ where: { address: ghost } })).bounceCount).toBe(1);
+    expect((await stack.app.strapi.db.query('plugin::inbox.flagged-address').findOne({ where: { address: ghost } })).bounceCount).toBe(1);
     expect((await service('cases').stream(caseRow.id)).filter((item: any) => item.type === 'bounce')).toHaveLength(1);
   });
 
@@ -144,20 +128,20 @@ describe('bounces', () => {
     const customer = ghostAddress();
 
     await appendMessages({ ...imapLogin, messages: [await buildMessage({ from: customer, to: mailbox.emailAddress, subject: 'Old case' })] });
-    await fetchGroup(app.strapi, mailbox.id);
-    const [caseRow] = await casesOfMailbox(app.strapi, mailbox.id);
+    await fetchGroup(stack.app.strapi, mailbox.id);
+    const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
 
     const lostId = service('signatures').createMessageId(caseRow.id, 'example.com');
     await appendMessages({ ...imapLogin, messages: [dsnFor(mailbox.emailAddress, customer, lostId, `dsn-lost-${caseRow.id}@mx.remote.example`)] });
-    await fetchGroup(app.strapi, mailbox.id);
+    await fetchGroup(stack.app.strapi, mailbox.id);
 
     const bounce = await emailByMessageId(`dsn-lost-${caseRow.id}@mx.remote.example`);
     expect(bounce.classification).toBe('bounce');
     expect(bounce.case.id).toBe(caseRow.id);
     expect(bounce.bounceOf).toBeNull();
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(1);
 
-    const flagged = await app.strapi.db.query('plugin::inbox.flagged-address').findOne({ where: { address: customer } });
+    const flagged = await stack.app.strapi.db.query('plugin::inbox.flagged-address').findOne({ where: { address: customer } });
     expect(flagged.status).toBe('5.2.2');
   });
 
@@ -166,13 +150,13 @@ describe('bounces', () => {
     const stranger = ghostAddress();
 
     await appendMessages({ ...imapLogin, messages: [dsnFor(mailbox.emailAddress, stranger, 'never-sent@elsewhere.example', `dsn-unknown-${mailbox.id}@mx.remote.example`)] });
-    await fetchGroup(app.strapi, mailbox.id);
+    await fetchGroup(stack.app.strapi, mailbox.id);
 
     const bounce = await emailByMessageId(`dsn-unknown-${mailbox.id}@mx.remote.example`);
     expect(bounce.classification).toBe('bounce');
     expect(bounce.case).toBeNull();
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(0);
-    expect(await app.strapi.db.query('plugin::inbox.flagged-address').count({ where: { address: stranger } })).toBe(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(0);
+    expect(await stack.app.strapi.db.query('plugin::inbox.flagged-address').count({ where: { address: stranger } })).toBe(1);
   });
 
   test('second bounce of an address counts twice', async () => {
@@ -186,9 +170,9 @@ describe('bounces', () => {
         dsnFor(mailbox.emailAddress, full, 'second@elsewhere.example', `dsn-b-${mailbox.id}@mx.remote.example`),
       ],
     });
-    await fetchGroup(app.strapi, mailbox.id);
+    await fetchGroup(stack.app.strapi, mailbox.id);
 
-    const flagged = await app.strapi.db.query('plugin::inbox.flagged-address').findOne({ where: { address: full }, populate: { email: { select: ['id'] } } });
+    const flagged = await stack.app.strapi.db.query('plugin::inbox.flagged-address').findOne({ where: { address: full }, populate: { email: { select: ['id'] } } });
     expect(flagged.bounceCount).toBe(2);
     expect(flagged.email.id).toBe((await emailByMessageId(`dsn-b-${mailbox.id}@mx.remote.example`)).id);
   });
@@ -200,16 +184,16 @@ describe('bounces', () => {
     await appendMessages({ ...imapLogin, messages: [await buildMessage({ from: ghost, to: mailbox.emailAddress, subject: 'Forged sender' })] });
 
     for (let round = 0; round < 3; round += 1) {
-      await fetchGroup(app.strapi, mailbox.id);
+      await fetchGroup(stack.app.strapi, mailbox.id);
     }
 
-    const [caseRow] = await casesOfMailbox(app.strapi, mailbox.id);
-    const autoReplies = await app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing', classification: 'auto-reply', case: { id: caseRow.id } } });
+    const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
+    const autoReplies = await stack.app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing', classification: 'auto-reply', case: { id: caseRow.id } } });
     const bounces = await bounceEmails(mailbox.id);
 
     expect(autoReplies).toBe(1);
     expect(bounces).toHaveLength(1);
     expect(bounces[0].case.id).toBe(caseRow.id);
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(1);
   });
 });

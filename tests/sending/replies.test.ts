@@ -1,46 +1,30 @@
 import request from 'supertest';
 
-import { ensureDovecotInstalled, listMessages, startDovecot, type DovecotServer } from '../../scripts/lib/dovecot';
-import { startSmtpRelay, type SmtpRelay } from '../../scripts/lib/smtp-relay';
+import { listMessages } from '../../scripts/lib/dovecot';
 import { createApiUser } from '../helpers/auth';
 import { casesOfMailbox, createTeamOf } from '../helpers/cases';
 import { fetchGroup, PASSWORD } from '../helpers/inbox';
-import { startTestApp, type TestApp } from '../helpers/strapi';
+import { useMailStackWithRelay } from '../helpers/mail-stack';
 import { addMailUser, bareId, createSendingMailbox, headerOf, readMailbox, sendAs } from './mail-world';
 
-let app: TestApp;
-let dovecot: DovecotServer;
-let relay: SmtpRelay;
-
-beforeAll(async () => {
-  await ensureDovecotInstalled({ allowInstall: false });
-  dovecot = await startDovecot();
-  relay = await startSmtpRelay({ imap: dovecot });
-  app = await startTestApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await relay?.stop();
-  await dovecot?.stop();
-});
+const stack = useMailStackWithRelay();
 
 const SEND_ACTIONS = ['plugin::inbox.send.create', 'plugin::inbox.send.reply', 'plugin::inbox.send.replyOnCase', 'plugin::inbox.send.resend'];
 
-const service = (name: string) => app.strapi.plugin('inbox').service(name);
+const service = (name: string) => stack.app.strapi.plugin('inbox').service(name);
 
 async function roleOf(userId: number) {
-  const user = await app.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: userId }, populate: { role: true } });
+  const user = await stack.app.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: userId }, populate: { role: true } });
   return user.role.id as number;
 }
 
 /** Creates a support desk: a case-enabled group mailbox of a team whose agent may send through the team's mailboxes. */
 async function supportDesk(overrides: Record<string, unknown> = {}) {
-  const agent = await createApiUser(app.strapi, SEND_ACTIONS);
-  const team = await createTeamOf(app.strapi, `Team of ${agent.user.username}`, [agent.user.id]);
+  const agent = await createApiUser(stack.app.strapi, SEND_ACTIONS);
+  const team = await createTeamOf(stack.app.strapi, `Team of ${agent.user.username}`, [agent.user.id]);
   await service('sendPermissions').setLevel(await roleOf(agent.user.id), 'team');
 
-  const created = await createSendingMailbox(app.strapi, dovecot, relay, {
+  const created = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, {
     caseEnabled: true,
     distribution: 'direct',
     directAssignee: agent.user.id,
@@ -53,17 +37,17 @@ async function supportDesk(overrides: Record<string, unknown> = {}) {
 
 /** Sends a customer's first message, then fetches the mailbox, which opens a case. */
 async function customerOpensCase(mailbox: { id: number; emailAddress: string }, subject: string) {
-  const customer = await addMailUser(dovecot, relay, 'customer');
+  const customer = await addMailUser(stack.dovecot, stack.relay, 'customer');
   const firstId = `<first-${customer.user}@example.org>`;
-  await sendAs(relay, `Customer ${customer.user} <${customer.address}>`, { to: mailbox.emailAddress, subject, text: 'Please help.', messageId: firstId });
+  await sendAs(stack.relay, `Customer ${customer.user} <${customer.address}>`, { to: mailbox.emailAddress, subject, text: 'Please help.', messageId: firstId });
 
-  expect((await fetchGroup(app.strapi, mailbox.id)).imported).toBe(1);
-  const [caseRow] = await casesOfMailbox(app.strapi, mailbox.id);
+  expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(1);
+  const [caseRow] = await casesOfMailbox(stack.app.strapi, mailbox.id);
   return { customer, caseRow, firstId: bareId(firstId) };
 }
 
 function post(path: string, jwt: string, data: Record<string, unknown>) {
-  return request(app.strapi.server.httpServer).post(`/api/inbox${path}`).set('Authorization', `Bearer ${jwt}`).send({ data });
+  return request(stack.app.strapi.server.httpServer).post(`/api/inbox${path}`).set('Authorization', `Bearer ${jwt}`).send({ data });
 }
 
 describe('replying on a case', () => {
@@ -91,7 +75,7 @@ describe('replying on a case', () => {
     expect(reply.text?.trim()).toBe('We are on our way.');
     expect(service('signatures').verifyMessageId(reply.messageId)).toBe(caseRow.id);
 
-    const stored = await app.strapi.db.query('plugin::inbox.email').findOne({
+    const stored = await stack.app.strapi.db.query('plugin::inbox.email').findOne({
       where: { id: response.body.data.id },
       populate: { case: { select: ['id'] }, sentByUser: { select: ['id'] }, groupMailboxes: { select: ['id'] } },
     });
@@ -102,7 +86,7 @@ describe('replying on a case', () => {
     expect(stored.groupMailboxes.map((item: { id: number }) => item.id)).toEqual([mailbox.id]);
     expect(stored.sendAttempts).toBe(1);
 
-    await sendAs(relay, customer.address, {
+    await sendAs(stack.relay, customer.address, {
       to: reply.replyTo!.text,
       subject: `Re: ${reply.subject}`,
       text: 'Thank you!',
@@ -110,11 +94,11 @@ describe('replying on a case', () => {
       inReplyTo: reply.messageId,
       references: [`<${firstId}>`, reply.messageId!],
     });
-    expect((await fetchGroup(app.strapi, mailbox.id)).imported).toBe(1);
+    expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(1);
 
-    const answer = await app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId: `answer-${customer.user}@example.org` }, populate: { case: { select: ['id'] } } });
+    const answer = await stack.app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId: `answer-${customer.user}@example.org` }, populate: { case: { select: ['id'] } } });
     expect(answer.case.id).toBe(caseRow.id);
-    expect(await casesOfMailbox(app.strapi, mailbox.id)).toHaveLength(1);
+    expect(await casesOfMailbox(stack.app.strapi, mailbox.id)).toHaveLength(1);
 
     const stream = await service('cases').stream(caseRow.id);
     expect(stream.filter((entry: any) => entry.type.startsWith('email')).map((entry: any) => entry.type)).toEqual(['email-in', 'email-out', 'email-in']);
@@ -129,7 +113,7 @@ describe('replying on a case', () => {
     const [firstReply] = await readMailbox(customer);
 
     const answerId = `answer-${customer.user}@example.org`;
-    await sendAs(relay, customer.address, {
+    await sendAs(stack.relay, customer.address, {
       to: mailbox.emailAddress,
       subject: firstReply.subject,
       text: 'Number 77.',
@@ -137,8 +121,8 @@ describe('replying on a case', () => {
       inReplyTo: firstReply.messageId,
       references: [`<${firstId}>`, firstReply.messageId!],
     });
-    await fetchGroup(app.strapi, mailbox.id);
-    const answer = await app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId: answerId } });
+    await fetchGroup(stack.app.strapi, mailbox.id);
+    const answer = await stack.app.strapi.db.query('plugin::inbox.email').findOne({ where: { messageId: answerId } });
 
     const second = await post(`/emails/${answer.id}/reply`, agent.jwt, { text: 'Fixed.' });
     expect(second.status).toBe(201);
@@ -155,13 +139,13 @@ describe('replying on a case', () => {
     const { mailbox, agent } = await supportDesk();
     const { customer, caseRow } = await customerOpensCase(mailbox, 'Login fails');
 
-    await dovecot.addUser(`own${agent.user.id}`, PASSWORD);
+    await stack.dovecot.addUser(`own${agent.user.id}`, PASSWORD);
     const personal = await service('mailboxes').create('personal', {
       name: 'My mailbox',
       emailAddress: `agent${agent.user.id}@example.com`,
       owner: agent.user.id,
       smtpEnabled: true,
-      smtp: { host: relay.host, port: relay.port, security: 'none', auth: true, username: 'agent', password: 'smtp-secret', fromName: 'Agent Smith' },
+      smtp: { host: stack.relay.host, port: stack.relay.port, security: 'none', auth: true, username: 'agent', password: 'smtp-secret', fromName: 'Agent Smith' },
     });
 
     const response = await post(`/cases/${caseRow.id}/reply`, agent.jwt, { text: 'Try again now.', mailbox: { kind: 'personal', id: personal.id } });
@@ -176,7 +160,7 @@ describe('replying on a case', () => {
   test('new email with a case goes on its stream', async () => {
     const { mailbox, agent } = await supportDesk();
     const { caseRow } = await customerOpensCase(mailbox, 'Delivery late');
-    const courier = await addMailUser(dovecot, relay, 'courier', 'example.net');
+    const courier = await addMailUser(stack.dovecot, stack.relay, 'courier', 'example.net');
 
     const response = await post('/emails/send', agent.jwt, {
       mailbox: { kind: 'group', id: mailbox.id },
@@ -210,8 +194,8 @@ describe('replying on a case', () => {
 
   test('Bcc stays out of the delivered headers', async () => {
     const { mailbox, agent } = await supportDesk();
-    const visible = await addMailUser(dovecot, relay, 'visible');
-    const hidden = await addMailUser(dovecot, relay, 'hidden');
+    const visible = await addMailUser(stack.dovecot, stack.relay, 'visible');
+    const hidden = await addMailUser(stack.dovecot, stack.relay, 'hidden');
 
     const response = await post('/emails/send', agent.jwt, {
       mailbox: { kind: 'group', id: mailbox.id },
@@ -232,7 +216,7 @@ describe('replying on a case', () => {
 
   test('invalid requests are rejected before anything is stored', async () => {
     const { mailbox, agent } = await supportDesk();
-    const before = await app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing' } });
+    const before = await stack.app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing' } });
 
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ to: 'a@example.org', text: 'x' }, /Missing "mailbox"/],
@@ -248,6 +232,6 @@ describe('replying on a case', () => {
       expect(response.body.error.message).toMatch(message);
     }
 
-    expect(await app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing' } })).toBe(before);
+    expect(await stack.app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing' } })).toBe(before);
   });
 });

@@ -1,60 +1,43 @@
 import net from 'net';
 import request from 'supertest';
 
-import { ensureDovecotInstalled, startDovecot, type DovecotServer } from '../../scripts/lib/dovecot';
-import { startSmtpRelay, type SmtpRelay } from '../../scripts/lib/smtp-relay';
 import { createApiUser } from '../helpers/auth';
 import { createTeamOf } from '../helpers/cases';
-import { startTestApp, type TestApp } from '../helpers/strapi';
+import { useMailStackWithRelay } from '../helpers/mail-stack';
 import { addMailUser, createSendingMailbox, readMailbox, type MailLogin } from './mail-world';
 
-let app: TestApp;
-let dovecot: DovecotServer;
-let relay: SmtpRelay;
-
-beforeAll(async () => {
-  await ensureDovecotInstalled({ allowInstall: false });
-  dovecot = await startDovecot();
-  relay = await startSmtpRelay({ imap: dovecot });
-  app = await startTestApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await relay?.stop();
-  await dovecot?.stop();
-});
+const stack = useMailStackWithRelay();
 
 afterEach(async () => {
-  relay.acceptMessages();
+  stack.relay.acceptMessages();
 
   // Retry runs look at every outgoing email, so each test leaves none of its own due later.
-  await app.strapi.db.query('plugin::inbox.email').updateMany({ where: { direction: 'outgoing', nextSendAt: { $notNull: true } }, data: { nextSendAt: null } });
+  await stack.app.strapi.db.query('plugin::inbox.email').updateMany({ where: { direction: 'outgoing', nextSendAt: { $notNull: true } }, data: { nextSendAt: null } });
 });
 
 const MINUTE = 60_000;
 
-/** Creates a user allowed to send through a fresh shared mailbox, and a recipient that exists on the relay. */
+/** Creates a user allowed to send through a fresh shared mailbox, and a recipient that exists on the stack.relay. */
 async function sender(smtp: Record<string, unknown> = {}) {
-  const user = await createApiUser(app.strapi, ['plugin::inbox.send.create', 'plugin::inbox.send.resend']);
-  const team = await createTeamOf(app.strapi, `Team of ${user.user.username}`, [user.user.id]);
-  const role = await app.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: user.user.id }, populate: { role: true } });
-  await app.strapi.plugin('inbox').service('sendPermissions').setLevel(role.role.id, 'team');
+  const user = await createApiUser(stack.app.strapi, ['plugin::inbox.send.create', 'plugin::inbox.send.resend']);
+  const team = await createTeamOf(stack.app.strapi, `Team of ${user.user.username}`, [user.user.id]);
+  const role = await stack.app.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: user.user.id }, populate: { role: true } });
+  await stack.app.strapi.plugin('inbox').service('sendPermissions').setLevel(role.role.id, 'team');
 
-  const { mailbox } = await createSendingMailbox(app.strapi, dovecot, relay, { team: team.id, smtp });
-  const recipient = await addMailUser(dovecot, relay, 'client');
+  const { mailbox } = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { team: team.id, smtp });
+  const recipient = await addMailUser(stack.dovecot, stack.relay, 'client');
   return { ...user, mailbox, recipient };
 }
 
 function send(jwt: string, mailboxId: number, to: string) {
-  return request(app.strapi.server.httpServer)
+  return request(stack.app.strapi.server.httpServer)
     .post('/api/inbox/emails/send')
     .set('Authorization', `Bearer ${jwt}`)
     .send({ data: { mailbox: { kind: 'group', id: mailboxId }, to, subject: 'Order confirmation', text: 'Your order is confirmed.' } });
 }
 
 function emailRow(id: number) {
-  return app.strapi.db.query('plugin::inbox.email').findOne({ where: { id } });
+  return stack.app.strapi.db.query('plugin::inbox.email').findOne({ where: { id } });
 }
 
 async function inboxSize(login: MailLogin) {
@@ -76,7 +59,7 @@ function closedPort(): Promise<number> {
 describe('failed sends', () => {
   test('rejected message is stored failed with the server reply', async () => {
     const { jwt, mailbox, recipient } = await sender();
-    relay.rejectMessages({ code: 554, message: '5.7.1 Message rejected: it looks like spam', count: 1 });
+    stack.relay.rejectMessages({ code: 554, message: '5.7.1 Message rejected: it looks like spam', count: 1 });
 
     const response = await send(jwt, mailbox.id, recipient.address);
 
@@ -92,10 +75,10 @@ describe('failed sends', () => {
     expect(stored.direction).toBe('outgoing');
 
     // A permanent failure is never retried by itself, only by hand.
-    const retried = await app.strapi.plugin('inbox').service('sending').retryDue(new Date(Date.now() + 24 * 60 * MINUTE));
+    const retried = await stack.app.strapi.plugin('inbox').service('sending').retryDue(new Date(Date.now() + 24 * 60 * MINUTE));
     expect(retried.attempted).toBe(0);
 
-    const resend = await request(app.strapi.server.httpServer).post(`/api/inbox/emails/${stored.id}/resend`).set('Authorization', `Bearer ${jwt}`);
+    const resend = await request(stack.app.strapi.server.httpServer).post(`/api/inbox/emails/${stored.id}/resend`).set('Authorization', `Bearer ${jwt}`);
     expect(resend.status).toBe(201);
     expect(resend.body.data.status).toBe('sent');
     expect(resend.body.data.sendError).toBeNull();
@@ -116,8 +99,8 @@ describe('failed sends', () => {
 
   test('temporary failure is retried with backoff', async () => {
     const { jwt, mailbox, recipient } = await sender();
-    relay.rejectMessages({ code: 451, message: '4.3.0 Mailbox busy, try again later', count: 2 });
-    const sending = app.strapi.plugin('inbox').service('sending');
+    stack.relay.rejectMessages({ code: 451, message: '4.3.0 Mailbox busy, try again later', count: 2 });
+    const sending = stack.app.strapi.plugin('inbox').service('sending');
 
     const startedAt = Date.now();
     const response = await send(jwt, mailbox.id, recipient.address);
@@ -148,9 +131,9 @@ describe('failed sends', () => {
 
   test('gives up after the last attempt', async () => {
     const { jwt, mailbox, recipient } = await sender();
-    relay.rejectMessages({ code: 421, message: '4.7.0 Too many connections' });
-    const sending = app.strapi.plugin('inbox').service('sending');
-    const maxAttempts = app.strapi.plugin('inbox').config('sendMaxAttempts') as number;
+    stack.relay.rejectMessages({ code: 421, message: '4.7.0 Too many connections' });
+    const sending = stack.app.strapi.plugin('inbox').service('sending');
+    const maxAttempts = stack.app.strapi.plugin('inbox').config('sendMaxAttempts') as number;
 
     const response = await send(jwt, mailbox.id, recipient.address);
     let row = await emailRow(response.body.data.id);
@@ -184,8 +167,8 @@ describe('failed sends', () => {
     expect(response.status).toBe(201);
 
     // An instance that stopped between storing and the SMTP reply leaves the row in `sending`.
-    await app.strapi.db.query('plugin::inbox.email').update({ where: { id: response.body.data.id }, data: { status: 'sending', nextSendAt: new Date(Date.now() + 10 * MINUTE) } });
-    const sending = app.strapi.plugin('inbox').service('sending');
+    await stack.app.strapi.db.query('plugin::inbox.email').update({ where: { id: response.body.data.id }, data: { status: 'sending', nextSendAt: new Date(Date.now() + 10 * MINUTE) } });
+    const sending = stack.app.strapi.plugin('inbox').service('sending');
 
     expect((await sending.retryDue(new Date())).attempted).toBe(0);
     expect(await sending.retryDue(new Date(Date.now() + 11 * MINUTE))).toEqual({ attempted: 1, sent: 1 });
@@ -194,9 +177,9 @@ describe('failed sends', () => {
 
   test('two retry runs at once send a due email once', async () => {
     const { jwt, mailbox, recipient } = await sender();
-    relay.rejectMessages({ code: 451, message: '4.3.0 Try later', count: 1 });
+    stack.relay.rejectMessages({ code: 451, message: '4.3.0 Try later', count: 1 });
     const response = await send(jwt, mailbox.id, recipient.address);
-    const sending = app.strapi.plugin('inbox').service('sending');
+    const sending = stack.app.strapi.plugin('inbox').service('sending');
     const due = new Date(Date.now() + 2 * MINUTE);
 
     const results = await Promise.all([sending.retryDue(due), sending.retryDue(due), sending.retryDue(due)]);

@@ -1,88 +1,74 @@
 import request from 'supertest';
 
-import { ensureDovecotInstalled, startDovecot, type DovecotServer } from '../../scripts/lib/dovecot';
-import { startSmtpRelay, type SmtpRelay } from '../../scripts/lib/smtp-relay';
 import { createAdminToken, createApiUser } from '../helpers/auth';
 import { createTeamOf } from '../helpers/cases';
-import { startTestApp, type TestApp } from '../helpers/strapi';
+import { useMailStackWithRelay } from '../helpers/mail-stack';
 import { addMailUser, createSendingMailbox, type MailLogin } from './mail-world';
 
-let app: TestApp;
-let dovecot: DovecotServer;
-let relay: SmtpRelay;
+const stack = useMailStackWithRelay();
 let recipient: MailLogin;
 
 beforeAll(async () => {
-  await ensureDovecotInstalled({ allowInstall: false });
-  dovecot = await startDovecot();
-  relay = await startSmtpRelay({ imap: dovecot });
-  app = await startTestApp();
-  recipient = await addMailUser(dovecot, relay, 'partner');
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await relay?.stop();
-  await dovecot?.stop();
+  recipient = await addMailUser(stack.dovecot, stack.relay, 'partner');
 });
 
 const SEND_ACTIONS = ['plugin::inbox.send.create'];
 
 async function roleOf(userId: number) {
-  const user = await app.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: userId }, populate: { role: true } });
+  const user = await stack.app.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: userId }, populate: { role: true } });
   return user.role.id as number;
 }
 
 /** Creates an API user whose role has the given send level, in a team of its own. */
 async function userWithLevel(level: 'no' | 'team' | 'all' | null) {
-  const user = await createApiUser(app.strapi, SEND_ACTIONS);
-  const team = await createTeamOf(app.strapi, `Team of ${user.user.username}`, [user.user.id]);
+  const user = await createApiUser(stack.app.strapi, SEND_ACTIONS);
+  const team = await createTeamOf(stack.app.strapi, `Team of ${user.user.username}`, [user.user.id]);
 
   if (level) {
-    await app.strapi.plugin('inbox').service('sendPermissions').setLevel(await roleOf(user.user.id), level);
+    await stack.app.strapi.plugin('inbox').service('sendPermissions').setLevel(await roleOf(user.user.id), level);
   }
 
   return { ...user, team };
 }
 
 function sendThrough(jwt: string, mailbox: { kind: string; id: number }) {
-  return request(app.strapi.server.httpServer)
+  return request(stack.app.strapi.server.httpServer)
     .post('/api/inbox/emails/send')
     .set('Authorization', `Bearer ${jwt}`)
     .send({ data: { mailbox, to: recipient.address, subject: 'Hello', text: 'Hello partner.' } });
 }
 
 function outgoingCount() {
-  return app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing' } });
+  return stack.app.strapi.db.query('plugin::inbox.email').count({ where: { direction: 'outgoing' } });
 }
 
 describe('send levels', () => {
   test('role at no cannot send through a shared mailbox', async () => {
     const user = await userWithLevel('no');
-    const { mailbox } = await createSendingMailbox(app.strapi, dovecot, relay, { team: user.team.id });
-    const before = { emails: await outgoingCount(), relayed: relay.received.length };
+    const { mailbox } = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { team: user.team.id });
+    const before = { emails: await outgoingCount(), relayed: stack.relay.received.length };
 
     const response = await sendThrough(user.jwt, { kind: 'group', id: mailbox.id });
 
     expect(response.status).toBe(403);
     expect(response.body.error.message).toMatch(/send level "no"/);
     expect(await outgoingCount()).toBe(before.emails);
-    expect(relay.received).toHaveLength(before.relayed);
+    expect(stack.relay.received).toHaveLength(before.relayed);
   });
 
   test('role without a level defaults to no', async () => {
     const user = await userWithLevel(null);
-    const { mailbox } = await createSendingMailbox(app.strapi, dovecot, relay, { team: user.team.id });
+    const { mailbox } = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { team: user.team.id });
 
     expect((await sendThrough(user.jwt, { kind: 'group', id: mailbox.id })).status).toBe(403);
   });
 
   test('role at team sends only through its teams mailboxes', async () => {
     const user = await userWithLevel('team');
-    const other = await createTeamOf(app.strapi, 'Another team', []);
-    const own = await createSendingMailbox(app.strapi, dovecot, relay, { team: user.team.id });
-    const foreign = await createSendingMailbox(app.strapi, dovecot, relay, { team: other.id });
-    const teamless = await createSendingMailbox(app.strapi, dovecot, relay);
+    const other = await createTeamOf(stack.app.strapi, 'Another team', []);
+    const own = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { team: user.team.id });
+    const foreign = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { team: other.id });
+    const teamless = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay);
 
     const allowed = await sendThrough(user.jwt, { kind: 'group', id: own.mailbox.id });
     expect(allowed.status).toBe(201);
@@ -97,10 +83,10 @@ describe('send levels', () => {
 
   test('role at all sends through any shared mailbox', async () => {
     const user = await userWithLevel('all');
-    const other = await createTeamOf(app.strapi, 'Far team', []);
-    const foreign = await createSendingMailbox(app.strapi, dovecot, relay, { team: other.id });
-    const unshared = await createSendingMailbox(app.strapi, dovecot, relay, { team: other.id, shared: false });
-    const noSmtp = await createSendingMailbox(app.strapi, dovecot, relay, { smtpEnabled: false });
+    const other = await createTeamOf(stack.app.strapi, 'Far team', []);
+    const foreign = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { team: other.id });
+    const unshared = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { team: other.id, shared: false });
+    const noSmtp = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay, { smtpEnabled: false });
 
     expect((await sendThrough(user.jwt, { kind: 'group', id: foreign.mailbox.id })).status).toBe(201);
 
@@ -116,12 +102,12 @@ describe('send levels', () => {
   test('personal mailbox of another user is not found', async () => {
     const owner = await userWithLevel('no');
     const stranger = await userWithLevel('all');
-    const personal = await app.strapi.plugin('inbox').service('mailboxes').create('personal', {
+    const personal = await stack.app.strapi.plugin('inbox').service('mailboxes').create('personal', {
       name: 'Private',
       emailAddress: `private${owner.user.id}@example.com`,
       owner: owner.user.id,
       smtpEnabled: true,
-      smtp: { host: relay.host, port: relay.port, security: 'none', auth: false },
+      smtp: { host: stack.relay.host, port: stack.relay.port, security: 'none', auth: false },
     });
 
     expect((await sendThrough(stranger.jwt, { kind: 'personal', id: personal.id })).status).toBe(404);
@@ -129,20 +115,20 @@ describe('send levels', () => {
   });
 
   test('user without the send action is refused by its role', async () => {
-    const user = await createApiUser(app.strapi, []);
-    const { mailbox } = await createSendingMailbox(app.strapi, dovecot, relay);
+    const user = await createApiUser(stack.app.strapi, []);
+    const { mailbox } = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay);
 
     expect((await sendThrough(user.jwt, { kind: 'group', id: mailbox.id })).status).toBe(403);
-    expect((await request(app.strapi.server.httpServer).post('/api/inbox/emails/send').send({})).status).toBe(403);
+    expect((await request(stack.app.strapi.server.httpServer).post('/api/inbox/emails/send').send({})).status).toBe(403);
   });
 });
 
 describe('send actions', () => {
   test('each route needs its own action', async () => {
     const onlyNew = await userWithLevel('all');
-    const onlyReply = await createApiUser(app.strapi, ['plugin::inbox.send.replyOnCase']);
-    const { mailbox } = await createSendingMailbox(app.strapi, dovecot, relay);
-    const server = app.strapi.server.httpServer;
+    const onlyReply = await createApiUser(stack.app.strapi, ['plugin::inbox.send.replyOnCase']);
+    const { mailbox } = await createSendingMailbox(stack.app.strapi, stack.dovecot, stack.relay);
+    const server = stack.app.strapi.server.httpServer;
 
     const replyWithoutAction = await request(server).post('/api/inbox/cases/1/reply').set('Authorization', `Bearer ${onlyNew.jwt}`).send({ data: { text: 'x' } });
     expect(replyWithoutAction.status).toBe(403);
@@ -157,10 +143,10 @@ describe('send actions', () => {
 
 describe('send levels admin API', () => {
   test('lists and sets the level of each role', async () => {
-    const token = await createAdminToken(app.strapi);
-    const user = await createApiUser(app.strapi, SEND_ACTIONS);
+    const token = await createAdminToken(stack.app.strapi);
+    const user = await createApiUser(stack.app.strapi, SEND_ACTIONS);
     const roleId = await roleOf(user.user.id);
-    const server = app.strapi.server.httpServer;
+    const server = stack.app.strapi.server.httpServer;
 
     const before = await request(server).get('/inbox/send-permissions').set('Authorization', `Bearer ${token}`);
     expect(before.status).toBe(200);
@@ -172,7 +158,7 @@ describe('send levels admin API', () => {
 
     const after = await request(server).get('/inbox/send-permissions').set('Authorization', `Bearer ${token}`);
     expect(after.body.data.find((item: any) => item.role.id === roleId).level).toBe('team');
-    expect(await app.strapi.db.query('plugin::inbox.send-permission').count({ where: { role: { id: roleId } } })).toBe(1);
+    expect(await stack.app.strapi.db.query('plugin::inbox.send-permission').count({ where: { role: { id: roleId } } })).toBe(1);
 
     const invalid = await request(server).put(`/inbox/send-permissions/${roleId}`).set('Authorization', `Bearer ${token}`).send({ level: 'everyone' });
     expect(invalid.status).toBe(400);

@@ -66,7 +66,13 @@ export interface ParsedEmail {
 const MAX_HTML_TO_TEXT = 2 * 1024 * 1024;
 
 function flattenAddresses(value: AddressObject | AddressObject[] | undefined): EmailAddress[] {
-  const objects = Array.isArray(value) ? value : value ? [value] : [];
+  let objects: AddressObject[] = [];
+
+  if (Array.isArray(value)) {
+    objects = value;
+  } else if (value) {
+    objects = [value];
+  }
   const addresses: EmailAddress[] = [];
 
   for (const object of objects) {

@@ -13,9 +13,9 @@ export interface ThreadInput {
 export interface ThreadMatch {
   caseId: number | null;
   via: 'own-message-id' | 'references' | 'subject-token' | null;
-  /** The newest stored email that this one answers, for record inheritance; null when none is stored. */
+  /** The newest stored email that this one replies to, for record inheritance; null when none is stored. */
   parentEmail: Record<string, any> | null;
-  /** A subject token named a case but was refused: unsigned, and the sender takes no part in the case. */
+  /** A subject token named a case but was rejected: unsigned, and the sender takes no part in the case. */
   tokenRejected: boolean;
 }
 
@@ -117,7 +117,7 @@ const threadResolver = ({ strapi }: { strapi: Core.Strapi }) => {
         match.via = 'subject-token';
       } else {
         match.tokenRejected = true;
-        strapi.log.warn('[inbox] Case token in subject refused: not signed and the sender takes no part in the case.', {
+        strapi.log.warn('[inbox] Case token in subject rejected: not signed and the sender takes no part in the case.', {
           emailId: input.emailId,
           caseId: caseRow.id,
           signed: token.signed,
