@@ -1,5 +1,4 @@
-// A fresh object per route, because Strapi writes each route's auth scope into its config.
-const authenticated = () => ({ policies: ['plugin::inbox.is-authenticated-user'] });
+import { authenticated } from './authenticated';
 
 /** Content API routes for cases and their streams. */
 export default {

@@ -1,7 +1,4 @@
-// A new object per route, because Strapi may add the route's own auth scope to its config.
-function authenticated() {
-  return { policies: ['plugin::inbox.is-authenticated-user'] };
-}
+import { authenticated } from './authenticated';
 
 /**
  * Content API routes for following cases and site records and for reading the notifications

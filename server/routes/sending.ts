@@ -1,5 +1,4 @@
-/** Returns a fresh route config: Strapi writes each route's auth scope into it, so routes must not share one object. */
-const authenticated = () => ({ policies: ['plugin::inbox.is-authenticated-user'] });
+import { authenticated } from './authenticated';
 
 /**
  * Content API routes that send mail. Each becomes an action that a Users & Permissions role can
