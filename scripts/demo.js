@@ -71,7 +71,7 @@ async function createAdmin(strapi) {
   return { email, password };
 }
 
-/** Creates three support agents as Users & Permissions users and a team that holds them. */
+/** Creates three support agents as Users & Permissions users and a team of the three. */
 async function createSupportTeam(strapi) {
   const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'authenticated' } });
   const agents = [];

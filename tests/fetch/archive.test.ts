@@ -90,7 +90,7 @@ describe('fetching a group mailbox', () => {
     expect((await fetchGroup(stack.app.strapi, mailbox.id)).imported).toBe(3);
 
     // A real server does not renumber without a new UIDVALIDITY, so the stored cursor is moved
-    // past UIDNEXT instead, which is what the fetcher sees when a server does.
+    // past UIDNEXT instead, which is what the fetcher finds when a server does.
     await stack.app.strapi.db.query('plugin::inbox.folder-state').update({ where: { mailboxId: mailbox.id, folder: 'INBOX' }, data: { lastUid: 1000 } });
     await appendMessages({ ...imapLogin, messages: await buildMessages(2, 'Backwards', 3) });
 

@@ -21,7 +21,7 @@ export function useMailStack(env: Record<string, string> = {}): MailStack {
 
 /**
  * Like useMailStack, with an SMTP relay that delivers into the Dovecot mailboxes. With
- * `bounceUnknown`, mail for an unknown address is accepted and answered with a DSN, like a real MTA.
+ * `bounceUnknown`, mail for an unknown address is accepted and reported to the sender with a DSN, like a real MTA.
  */
 export function useMailStackWithRelay(options: { bounceUnknown?: boolean } = {}): MailStackWithRelay {
   return startStack({}, options) as MailStackWithRelay;

@@ -87,10 +87,10 @@ function isList(parsed: ClassifiableMessage) {
 }
 
 /**
- * Classifies an incoming message before anything acts on it. Only normal mail may open a case or
- * receive an auto-reply, so the checks run from the most to the least specific: the plugin's own
- * mail coming back, bounces (DSN, RFC 3464), automatic replies (RFC 3834 and vendor headers), list
- * and bulk mail.
+ * Classifies an incoming message before anything acts on it, because only normal mail may open a
+ * case or receive an auto-reply. The checks run from the most to the least specific: the plugin's
+ * own mail coming back, bounces (DSN, RFC 3464), automatic replies (RFC 3834 and vendor headers),
+ * then list and bulk mail.
  */
 export function classifyMessage(parsed: ClassifiableMessage, context: ClassifyContext): MessageClass {
   const sender = parsed.from?.address ?? '';

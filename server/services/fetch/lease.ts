@@ -18,12 +18,12 @@ const lease = ({ strapi }: { strapi: Core.Strapi }) => {
         await table().insert({ name, owner, expires_at: now + ttlMs });
         return true;
       } catch (insertError) {
-        const taken = await table()
+        const takenOver = await table()
           .where({ name })
           .andWhere((query: any) => query.where('expires_at', '<', now).orWhere('owner', owner))
           .update({ owner, expires_at: now + ttlMs });
 
-        if (taken === 1) {
+        if (takenOver === 1) {
           return true;
         }
 

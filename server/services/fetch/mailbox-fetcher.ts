@@ -71,7 +71,7 @@ const mailboxFetcher = ({ strapi }: { strapi: Core.Strapi }) => {
       const ttlMs = (config('leaseSeconds') as number) * 1000;
 
       if (!(await service('lease').acquire(leaseName, owner, ttlMs))) {
-        strapi.log.debug('[inbox] Fetch skipped: another run holds the mailbox.', { mailboxKind: ref.kind, mailboxId: ref.id, trigger });
+        strapi.log.debug('[inbox] Fetch skipped: another run has the mailbox lease.', { mailboxKind: ref.kind, mailboxId: ref.id, trigger });
         summary.error = 'Another fetch run is working on this mailbox.';
         return summary;
       }

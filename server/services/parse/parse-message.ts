@@ -56,7 +56,7 @@ export interface ParsedEmail {
   hasRemoteContent: boolean;
   attachments: ParsedAttachment[];
   automationHeaders: AutomationHeaders;
-  /** Hash of what a reader sees, equal for one message fetched from two mailboxes. */
+  /** Hash of sender, date, subject, bodies and attachments, equal for one message fetched from two mailboxes. */
   contentHash: string;
   /** Delivery status notification read from a bounce, or null for other mail. */
   dsn: DsnReport | null;

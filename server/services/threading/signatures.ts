@@ -24,7 +24,7 @@ function safeEqual(a: string, b: string) {
 
 /**
  * Signs and verifies the plugin's own Message-IDs and case subject tokens with an HMAC keyed by a
- * server secret, so a customer's reply threads back to its case even when the first message was
+ * server secret. A customer's reply then threads back to its case even when the first message was
  * deleted, and a stranger cannot forge a reference to someone else's case. The key comes from the
  * plugin's `signingSecret` setting, or else from the app's ENCRYPTION_KEY.
  */
